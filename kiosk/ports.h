@@ -1,0 +1,97 @@
+// The core's view of storage: the mirror of training records, the kiosk's local state and the
+// audit trail, as small interfaces. db/ implements them over SQLite; tests may implement them in
+// memory. Every call reports failure explicitly (false + *err) so that callers can fail secure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiosk/domain.h"
+#include "kiosk/time.h"
+
+namespace kiosk {
+
+// What the mirror holds about the snapshot it was built from.
+struct FeedState {
+    std::int64_t sequence = 0;
+    Instant generated_at{};
+    std::string key_id;  // minisign key id, 16 upper-case hex digits
+    Instant applied_at{};
+    std::int64_t trainees = 0;
+    std::int64_t certificates = 0;
+};
+
+// A card bound to a trainee number (TR-5). card_hash is the keyed hash, never the UID.
+struct CardBinding {
+    std::string card_hash;
+    std::string trainee_no;
+    bool revoked = false;
+    Instant enrolled_at{};
+    std::optional<Instant> revoked_at;
+};
+
+// A test-database session. Active while ended_at is empty and now < ends_at.
+struct SessionRecord {
+    std::int64_t id = 0;
+    std::string trainee_no;
+    std::string card_hash;  // empty when started by trainee number
+    Instant started_at{};
+    Instant ends_at{};
+    std::optional<Instant> ended_at;
+    std::string end_reason;       // "ended", "expired", "staff"
+    std::string override_by;      // staff id when a staff override granted it
+    std::string override_reason;  // with the refusal codes it overrode
+    bool active_at(Instant now) const { return !ended_at && now < ends_at; }
+};
+
+class Mirror {
+public:
+    virtual ~Mirror() = default;
+    // *out = nullopt when the trainee number is not in the mirror. false on a read error.
+    virtual bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
+                              std::string* err) = 0;
+    // *out = nullopt when no snapshot was ever applied.
+    virtual bool feed_state(std::optional<FeedState>* out, std::string* err) = 0;
+};
+
+class LocalState {
+public:
+    virtual ~LocalState() = default;
+    virtual bool find_binding(std::string_view card_hash, std::optional<CardBinding>* out,
+                              std::string* err) = 0;
+    // Sessions active at `now` (ended_at empty, ends_at > now).
+    virtual bool active_sessions(Instant now, std::vector<SessionRecord>* out,
+                                 std::string* err) = 0;
+    // Has this trainee ever had a test-database session before `now`? (TR-9)
+    virtual bool had_session(std::string_view trainee_no, Instant now, bool* out,
+                             std::string* err) = 0;
+    virtual bool revisions(std::vector<Revision>* out, std::string* err) = 0;
+};
+
+// One audited event. `detail` is a JSON object text. Never holds names or raw card UIDs.
+struct AuditEvent {
+    Instant at{};
+    std::string kind;         // "decision", "session.start", "sync.applied", "sync.rejected", ...
+    std::string actor;        // "kioskctl", a reader name, "staff:ID"
+    std::string trainee_no;   // may be empty
+    std::string card_prefix;  // card_hash_prefix(), may be empty
+    std::string outcome;      // "grant", "deny", "ok", "rejected", ...
+    std::string detail = "{}";
+};
+
+struct AuditReceipt {
+    std::int64_t seq = 0;
+    std::string row_hash;  // hex
+};
+
+class AuditTrail {
+public:
+    virtual ~AuditTrail() = default;
+    // Appends durably: returns true only after the row's COMMIT returned.
+    virtual bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) = 0;
+};
+
+}  // namespace kiosk
