@@ -18,8 +18,9 @@ std::optional<CardUid> parse_card_uid(std::string_view text, std::string* err) {
     for (char c : text) {
         if (c == ':' || c == '-' || c == ' ') continue;
         if (!std::isxdigit(static_cast<unsigned char>(c))) {
-            if (err) *err = fmt::format("card UID '{}' is not hex: unexpected character '{}'",
-                                        text.substr(0, 40), c);
+            if (err)
+                *err = fmt::format("card UID '{}' is not hex: unexpected character '{}'",
+                                   text.substr(0, 40), c);
             return std::nullopt;
         }
         digits += c;

@@ -25,7 +25,7 @@ enum class Code {
     AlreadyInSession,
     MirrorStale,
     NoSeat,
-    AuditUnavailable,  // fail-secure: the audit row could not be written
+    KioskFault,  // fail-secure: a store could not be read or the audit row could not be written
     // notices
     RetakeAdvised,
     BriefingNeeded,

@@ -4,7 +4,8 @@
 namespace kiosk {
 
 Course course_from_feed(std::string_view code) {
-    if (code == "OVERVIEW" || code == "概論" || code == "MID-NET研修（概論）") return Course::Overview;
+    if (code == "OVERVIEW" || code == "概論" || code == "MID-NET研修（概論）")
+        return Course::Overview;
     if (code == "SYSOP" || code == "システム操作" || code == "MID-NET研修（システム操作）")
         return Course::SystemOperation;
     return Course::Other;
@@ -12,9 +13,12 @@ Course course_from_feed(std::string_view code) {
 
 std::string_view course_code(Course c) {
     switch (c) {
-        case Course::Overview: return "OVERVIEW";
-        case Course::SystemOperation: return "SYSOP";
-        case Course::Other: break;
+        case Course::Overview:
+            return "OVERVIEW";
+        case Course::SystemOperation:
+            return "SYSOP";
+        case Course::Other:
+            break;
     }
     return "OTHER";
 }
@@ -29,10 +33,14 @@ std::optional<CertificateStatus> status_from_feed(std::string_view t) {
 
 std::string_view status_code(CertificateStatus s) {
     switch (s) {
-        case CertificateStatus::Issued: return "issued";
-        case CertificateStatus::Lost: return "lost";
-        case CertificateStatus::NotObtained: return "not_obtained";
-        case CertificateStatus::Revoked: return "revoked";
+        case CertificateStatus::Issued:
+            return "issued";
+        case CertificateStatus::Lost:
+            return "lost";
+        case CertificateStatus::NotObtained:
+            return "not_obtained";
+        case CertificateStatus::Revoked:
+            return "revoked";
     }
     return "issued";
 }
@@ -50,7 +58,8 @@ Revision revision_2024() {
 bool valid_trainee_no(std::string_view no) {
     if (no.empty() || no.size() > 32) return false;
     for (char c : no) {
-        bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+        bool ok =
+            (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
         if (!ok) return false;
     }
     return true;

@@ -48,7 +48,7 @@ struct SessionRecord {
 };
 
 class Mirror {
-public:
+  public:
     virtual ~Mirror() = default;
     // *out = nullopt when the trainee number is not in the mirror. false on a read error.
     virtual bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
@@ -58,7 +58,7 @@ public:
 };
 
 class LocalState {
-public:
+  public:
     virtual ~LocalState() = default;
     virtual bool find_binding(std::string_view card_hash, std::optional<CardBinding>* out,
                               std::string* err) = 0;
@@ -69,6 +69,11 @@ public:
     virtual bool had_session(std::string_view trainee_no, Instant now, bool* out,
                              std::string* err) = 0;
     virtual bool revisions(std::vector<Revision>* out, std::string* err) = 0;
+    // Starts rec (sets rec.id) unless the trainee already has an active session (TR-5); sessions
+    // whose ends_at has passed are closed as "expired" first.
+    virtual bool start_session(SessionRecord& rec, Instant now, std::string* err) = 0;
+    virtual bool end_session(std::int64_t id, Instant now, std::string reason,
+                             std::string* err) = 0;
 };
 
 // One audited event. `detail` is a JSON object text. Never holds names or raw card UIDs.
@@ -88,7 +93,7 @@ struct AuditReceipt {
 };
 
 class AuditTrail {
-public:
+  public:
     virtual ~AuditTrail() = default;
     // Appends durably: returns true only after the row's COMMIT returned.
     virtual bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) = 0;

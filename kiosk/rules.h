@@ -25,13 +25,13 @@ struct Policy {
 // Everything decide() reads. Pointers are borrowed for the call.
 struct DecisionInput {
     CardState card = CardState::Active;
-    std::string trainee_no;                   // from the binding or given directly
-    const Trainee* trainee = nullptr;         // the mirror's record; null when not in the mirror
+    std::string trainee_no;                      // from the binding or given directly
+    const Trainee* trainee = nullptr;            // the mirror's record; null when not in the mirror
     std::optional<Instant> mirror_generated_at;  // null when no snapshot was ever applied
-    bool has_active_session = false;          // TR-5
-    bool had_earlier_session = false;         // TR-9
-    int sessions_in_use = 0;                  // seats taken now
-    std::span<const Revision> revisions;      // TR-6/TR-7, oldest first
+    bool has_active_session = false;             // TR-5
+    bool had_earlier_session = false;            // TR-9
+    int sessions_in_use = 0;                     // seats taken now
+    std::span<const Revision> revisions;         // TR-6/TR-7, oldest first
     Policy policy;
     Instant now{};
 };

@@ -1,0 +1,157 @@
+// TOML configuration loading with toml++ (see config.h).
+#include "kiosk/config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace kiosk {
+namespace {
+
+struct Reader {
+    const std::string& origin;
+    std::string* err;
+
+    template <class T>
+    bool read(const toml::table& tbl, std::string_view section, std::string_view key, T* out) {
+        const toml::node* n = tbl.get(key);
+        if (!n) return true;
+        std::string name = section.empty() ? std::string(key) : fmt::format("{}.{}", section, key);
+        auto where = [&] {
+            auto s = n->source().begin;
+            return fmt::format("config {}: line {}, column {}: ", origin, s.line, s.column);
+        };
+        if constexpr (std::is_same_v<T, std::string>) {
+            if (auto v = n->value<std::string>()) {
+                *out = *v;
+                return true;
+            }
+            *err = where() + fmt::format("{} must be a string", name);
+        } else if constexpr (std::is_same_v<T, double>) {
+            if (auto v = n->value<double>()) {  // integers convert
+                *out = *v;
+                return true;
+            }
+            *err = where() + fmt::format("{} must be a number", name);
+        } else {
+            if (auto v = n->as_integer()) {
+                *out = static_cast<T>(v->get());
+                return true;
+            }
+            *err = where() + fmt::format("{} must be an integer", name);
+        }
+        return false;
+    }
+
+    bool only(const toml::table& tbl, std::string_view section, std::set<std::string> keys) {
+        for (auto&& [k, v] : tbl) {
+            if (keys.count(std::string(k.str()))) continue;
+            auto s = k.source().begin;
+            *err = fmt::format("config {}: line {}, column {}: unknown key '{}{}{}'", origin,
+                               s.line, s.column, section, section.empty() ? "" : ".", k.str());
+            return false;
+        }
+        return true;
+    }
+
+    const toml::table* section(const toml::table& root, std::string_view name, bool* ok) {
+        const toml::node* n = root.get(name);
+        if (!n) return nullptr;
+        if (!n->is_table()) {
+            auto s = n->source().begin;
+            *err = fmt::format("config {}: line {}, column {}: [{}] must be a table", origin,
+                               s.line, s.column, name);
+            *ok = false;
+            return nullptr;
+        }
+        return n->as_table();
+    }
+};
+
+}  // namespace
+
+bool parse_config(std::string_view text, const std::string& origin, Config* out, std::string* err) {
+    toml::table root;
+    try {
+        root = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        auto s = e.source().begin;
+        *err = fmt::format("config {}: line {}, column {}: {}", origin, s.line, s.column,
+                           e.description());
+        return false;
+    }
+    Config c;
+    Reader r{origin, err};
+    bool ok = true;
+    if (!r.only(root, "", {"site_name", "data_dir", "mirror", "sessions", "sync", "reader"}))
+        return false;
+    if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
+        return false;
+    if (auto* m = r.section(root, "mirror", &ok)) {
+        if (!r.only(*m, "mirror", {"max_age_hours", "warn_age_hours"}) ||
+            !r.read(*m, "mirror", "max_age_hours", &c.policy.max_age_hours) ||
+            !r.read(*m, "mirror", "warn_age_hours", &c.policy.warn_age_hours))
+            return false;
+    }
+    if (auto* s = r.section(root, "sessions", &ok)) {
+        if (!r.only(*s, "sessions", {"seats", "minutes"}) ||
+            !r.read(*s, "sessions", "seats", &c.policy.seats) ||
+            !r.read(*s, "sessions", "minutes", &c.session_minutes))
+            return false;
+    }
+    if (auto* s = r.section(root, "sync", &ok)) {
+        if (!r.only(*s, "sync",
+                    {"public_key", "source", "max_invalid_rows", "max_removed_fraction",
+                     "connect_timeout_seconds", "total_timeout_seconds", "retries"}) ||
+            !r.read(*s, "sync", "public_key", &c.sync.public_key) ||
+            !r.read(*s, "sync", "source", &c.sync.source) ||
+            !r.read(*s, "sync", "max_invalid_rows", &c.sync.max_invalid_rows) ||
+            !r.read(*s, "sync", "max_removed_fraction", &c.sync.max_removed_fraction) ||
+            !r.read(*s, "sync", "connect_timeout_seconds", &c.sync.connect_timeout_seconds) ||
+            !r.read(*s, "sync", "total_timeout_seconds", &c.sync.total_timeout_seconds) ||
+            !r.read(*s, "sync", "retries", &c.sync.retries))
+            return false;
+    }
+    if (auto* s = r.section(root, "reader", &ok)) {
+        if (!r.only(*s, "reader", {"name", "apdu_timeout_ms"}) ||
+            !r.read(*s, "reader", "name", &c.reader.name) ||
+            !r.read(*s, "reader", "apdu_timeout_ms", &c.reader.apdu_timeout_ms))
+            return false;
+    }
+    if (!ok) return false;
+    // Values that make no sense are errors, not silently clamped.
+    auto bad = [&](std::string what) {
+        *err = fmt::format("config {}: {}", origin, what);
+        return false;
+    };
+    if (c.policy.max_age_hours <= 0) return bad("mirror.max_age_hours must be positive");
+    if (c.policy.warn_age_hours <= 0 || c.policy.warn_age_hours > c.policy.max_age_hours)
+        return bad("mirror.warn_age_hours must be positive and not above mirror.max_age_hours");
+    if (c.policy.seats < 1 || c.policy.seats > 1000) return bad("sessions.seats must be 1..1000");
+    if (c.session_minutes < 1 || c.session_minutes > 24 * 60)
+        return bad("sessions.minutes must be 1..1440");
+    if (c.sync.max_invalid_rows < 0) return bad("sync.max_invalid_rows must not be negative");
+    if (c.sync.max_removed_fraction < 0 || c.sync.max_removed_fraction > 1)
+        return bad("sync.max_removed_fraction must be between 0 and 1");
+    if (c.sync.retries < 0 || c.sync.retries > 20) return bad("sync.retries must be 0..20");
+    if (c.data_dir.empty()) return bad("data_dir must not be empty");
+    *out = std::move(c);
+    return true;
+}
+
+bool load_config(const std::string& path, Config* out, std::string* err) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        *err = fmt::format("config {}: cannot be read: {}", path, std::strerror(errno));
+        return false;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), path, out, err);
+}
+
+}  // namespace kiosk

@@ -1,0 +1,65 @@
+// Gatekeeper: the one path from "this card / trainee number, now" to an audited Decision, used by
+// the screen, the card-reader loop and kioskctl alike. It gathers the inputs of decide() from the
+// stores, and returns a decision only after its audit row has committed. Fail-secure: when a store
+// cannot be read or the audit row cannot be written, the answer is a refusal (KIOSK_FAULT).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kiosk/card_id.h"
+#include "kiosk/ports.h"
+#include "kiosk/rules.h"
+
+namespace kiosk {
+
+struct TapResult {
+    Decision decision;
+    std::optional<Trainee> trainee;        // the mirror's record, for the screen (name)
+    std::optional<SessionRecord> session;  // the trainee's running session, or the one started
+    std::string card_hash;                 // empty when decided by trainee number
+    std::string fault;                     // what failed, when decision has KIOSK_FAULT
+    AuditReceipt audit;                    // the committed audit row of this decision
+};
+
+class Gatekeeper {
+  public:
+    Gatekeeper(Mirror& mirror, LocalState& local, AuditTrail& audit, const SiteSecret& secret,
+               Policy policy);
+
+    // A card tap: the card's binding names the trainee. `actor` is the reader name or "kioskctl".
+    TapResult decide_card(const CardUid& uid, Instant now, std::string_view actor);
+    // A decision by trainee number (staff look-up, `kioskctl decide --trainee`).
+    TapResult decide_trainee(std::string_view trainee_no, Instant now, std::string_view actor);
+
+    // Decides for the card and, when granted, starts a session of `minutes` (audited as
+    // "session.start"). A staff override passes `override_by` and `override_reason`: the session
+    // starts although the rules refused, and the refusal codes are recorded with it.
+    struct StartRequest {
+        std::optional<CardUid> card;
+        std::string trainee_no;  // used when card is empty
+        int minutes = 120;
+        std::string override_by;
+        std::string override_reason;
+    };
+    TapResult start_session(const StartRequest& req, Instant now, std::string_view actor);
+
+    // Ends a session (audited as "session.end"). false + *err when unknown or already ended.
+    bool end_session(std::int64_t id, Instant now, std::string_view actor, std::string reason,
+                     std::string* err);
+
+    const SiteSecret& secret() const { return secret_; }
+
+  private:
+    TapResult evaluate(CardState card, std::string trainee_no, std::string card_hash, Instant now);
+    void audit_decision(TapResult& r, Instant now, std::string_view actor);
+
+    Mirror& mirror_;
+    LocalState& local_;
+    AuditTrail& audit_;
+    SiteSecret secret_;
+    Policy policy_;
+};
+
+}  // namespace kiosk
