@@ -1,0 +1,201 @@
+// The kiosk's data directory (see data_dir.h).
+#include "db/data_dir.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include "db/migrations.h"
+#include "db/site_secret.h"
+#include "db/sqlite.h"
+
+#if __has_include("db/mirror_store.h")
+#include "db/mirror_store.h"
+#define KIOSK_HAVE_MIRROR_STORE 1
+#else
+#define KIOSK_HAVE_MIRROR_STORE 0
+#endif
+
+namespace kiosk::db {
+namespace fs = std::filesystem;
+namespace {
+
+std::string join(const std::string& dir, const std::string& name) {
+    return (fs::path(dir) / name).string();
+}
+
+// Creates or migrates one database through `construct` and says what happened.
+bool init_database(const std::string& path, const std::string& name,
+                   const std::function<void()>& construct, std::string* report, std::string* err) {
+    try {
+        std::optional<int> before = peek_schema_version(path);
+        construct();
+        std::optional<int> after = peek_schema_version(path);
+        int now_at = after.value_or(0);
+        if (!before) {
+            *report += fmt::format("created {} (schema version {})\n", name, now_at);
+        } else if (*before != now_at) {
+            *report +=
+                fmt::format("migrated {} from schema version {} to {}\n", name, *before, now_at);
+        } else {
+            *report += fmt::format("{} is up to date (schema version {})\n", name, now_at);
+        }
+        return true;
+    } catch (const std::exception& e) {
+        *err = fmt::format("cannot initialise {}: {}", path, e.what());
+        return false;
+    }
+}
+
+}  // namespace
+
+void DataDir::MirrorDeleter::operator()(MirrorStore* m) const {
+#if KIOSK_HAVE_MIRROR_STORE
+    delete m;
+#else
+    assert(m == nullptr);
+    (void)m;
+#endif
+}
+
+DataDir::~DataDir() = default;
+
+MirrorStore& DataDir::mirror() {
+    assert(mirror_);
+    return *mirror_;
+}
+
+std::string DataDir::path_of(const std::string& name) const { return join(dir_, name); }
+
+bool DataDir::init(const std::string& dir, std::string* report, std::string* err) {
+    report->clear();
+    std::error_code ec;
+    auto status = fs::status(dir, ec);
+    if (!fs::exists(status)) {
+        if (!fs::create_directories(dir, ec) && ec) {
+            *err = fmt::format("cannot create data directory {}: {}", dir, ec.message());
+            return false;
+        }
+        if (::chmod(dir.c_str(), 0700) != 0) {
+            *err = fmt::format("cannot set mode 0700 on data directory {}: {}", dir,
+                               std::strerror(errno));
+            return false;
+        }
+        *report += fmt::format("created data directory {} (mode 0700)\n", dir);
+    } else if (!fs::is_directory(status)) {
+        *err = fmt::format("data directory {} exists but is not a directory", dir);
+        return false;
+    }
+
+    // Refuse databases from a newer program before anything is written.
+    try {
+        preflight_schema(join(dir, kLocalDb), LocalStore::kSchemaVersion, kLocalDb, true);
+        preflight_schema(join(dir, kAuditDb), AuditStore::kSchemaVersion, kAuditDb, true);
+    } catch (const std::exception& e) {
+        *err = fmt::format("data directory {}: {}", dir, e.what());
+        return false;
+    }
+
+    const std::string key_path = join(dir, kSiteKey);
+    bool key_existed = fs::exists(key_path, ec);
+    if (!create_site_secret(key_path, err)) return false;
+    std::string key_err;
+    if (!load_site_secret(key_path, &key_err)) {
+        *err = key_err;
+        return false;
+    }
+    *report += key_existed ? fmt::format("{} exists (kept)\n", kSiteKey)
+                           : fmt::format("created {} (32 random bytes, mode 0600)\n", kSiteKey);
+
+#if KIOSK_HAVE_MIRROR_STORE
+    const std::string mirror_path = join(dir, kMirrorDb);
+    if (!init_database(
+            mirror_path, kMirrorDb, [&] { MirrorStore store(mirror_path, /*create=*/true); },
+            report, err))
+        return false;
+#endif
+    const std::string local_path = join(dir, kLocalDb);
+    if (!init_database(
+            local_path, kLocalDb, [&] { LocalStore store(local_path, /*create=*/true); }, report,
+            err))
+        return false;
+    const std::string audit_path = join(dir, kAuditDb);
+    if (!init_database(
+            audit_path, kAuditDb, [&] { AuditStore store(audit_path, /*create=*/true); }, report,
+            err))
+        return false;
+    return true;
+}
+
+std::unique_ptr<DataDir> DataDir::open(const std::string& dir, std::string* err) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+        if (errno == ENOENT) {
+            *err = fmt::format("data directory {} does not exist: run kioskctl init", dir);
+        } else {
+            *err = fmt::format("cannot read data directory {}: {}", dir, std::strerror(errno));
+        }
+        return nullptr;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        *err = fmt::format("data directory {} is not a directory", dir);
+        return nullptr;
+    }
+    if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+        *err = fmt::format(
+            "cannot use data directory {}: {} (it must be readable and writable by "
+            "the kiosk's user)",
+            dir, std::strerror(errno));
+        return nullptr;
+    }
+    for (const char* name : {
+             kSiteKey, kLocalDb, kAuditDb
+#if KIOSK_HAVE_MIRROR_STORE
+                 ,
+                 kMirrorDb
+#endif
+         }) {
+        std::error_code ec;
+        if (!fs::exists(join(dir, name), ec)) {
+            *err = fmt::format(
+                "data directory {} is not initialised ({} is missing): run "
+                "kioskctl init",
+                dir, name);
+            return nullptr;
+        }
+    }
+
+    std::unique_ptr<DataDir> d(new DataDir());
+    d->dir_ = dir;
+    std::string key_err;
+    auto secret = load_site_secret(join(dir, kSiteKey), &key_err);
+    if (!secret) {
+        *err = key_err;
+        return nullptr;
+    }
+    d->secret_ = *secret;
+
+    try {
+        // Read-only checks first, so that a refusal leaves every file untouched.
+        preflight_schema(join(dir, kLocalDb), LocalStore::kSchemaVersion, kLocalDb, false);
+        preflight_schema(join(dir, kAuditDb), AuditStore::kSchemaVersion, kAuditDb, false);
+#if KIOSK_HAVE_MIRROR_STORE
+        d->mirror_.reset(new MirrorStore(join(dir, kMirrorDb), /*create=*/false));
+#endif
+        d->local_ = std::make_unique<LocalStore>(join(dir, kLocalDb), false, d->secret_);
+        d->audit_ = std::make_unique<AuditStore>(join(dir, kAuditDb), false);
+    } catch (const std::exception& e) {
+        *err = fmt::format("data directory {}: {}", dir, e.what());
+        return nullptr;
+    }
+    return d;
+}
+
+}  // namespace kiosk::db
