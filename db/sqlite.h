@@ -1,0 +1,104 @@
+// A thin RAII layer over the SQLite C API for the kiosk's stores: a Database (one connection,
+// opened with the kiosk's durability pragmas), prepared Statements and Transactions. Failures
+// throw SqliteError inside db/ only; store classes turn them into explicit errors at their edge.
+// No sqlite3.h here: the rest of the program never sees SQLite types.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kiosk::db {
+
+class SqliteError : public std::runtime_error {
+public:
+    SqliteError(std::string msg, int code) : std::runtime_error(std::move(msg)), code_(code) {}
+    int code() const { return code_; }  // the SQLite (extended) result code
+
+private:
+    int code_;
+};
+
+class Statement;
+
+class Database {
+public:
+    enum class Mode { ReadWriteCreate, ReadWrite, ReadOnly };
+    // Opens `path`; for writable modes sets journal_mode=WAL, synchronous=FULL, foreign_keys=ON
+    // and a busy timeout. Throws SqliteError naming the file on failure.
+    Database(const std::string& path, Mode mode = Mode::ReadWrite);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(std::string_view sql);  // one or more statements, no results
+    Statement prepare(std::string_view sql);
+    std::int64_t last_insert_rowid() const;
+    int changes() const;
+    int user_version();
+    void set_user_version(int v);
+    const std::string& path() const { return path_; }
+    sqlite3* handle() { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+class Statement {
+public:
+    Statement(Database& db, std::string_view sql);
+    ~Statement();
+    Statement(Statement&& o) noexcept;
+    Statement& operator=(Statement&&) = delete;
+    Statement(const Statement&) = delete;
+
+    // Binding: 1-based indexes. Empty optional binds NULL.
+    Statement& bind(int i, std::int64_t v);
+    Statement& bind(int i, int v) { return bind(i, std::int64_t{v}); }
+    Statement& bind(int i, double v);
+    Statement& bind(int i, std::string_view v);
+    Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+    Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+    Statement& bind_blob(int i, const void* data, int size);
+    Statement& bind_null(int i);
+    template <class T>
+    Statement& bind(int i, const std::optional<T>& v) {
+        return v ? bind(i, *v) : bind_null(i);
+    }
+
+    bool step();  // true: a row is ready; false: done. Throws on error.
+    void run();   // step to completion, ignoring rows
+    void reset(); // reset and clear bindings for reuse
+
+    bool is_null(int col) const;
+    std::int64_t column_int(int col) const;
+    double column_double(int col) const;
+    std::string column_text(int col) const;
+    std::optional<std::string> column_opt_text(int col) const;
+    std::string column_blob(int col) const;
+
+private:
+    Database* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN (IMMEDIATE by default) ... COMMIT; rolls back if destroyed before commit().
+class Transaction {
+public:
+    explicit Transaction(Database& db, bool immediate = true);
+    ~Transaction();
+    void commit();
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
+
+}  // namespace kiosk::db
