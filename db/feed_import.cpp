@@ -1,0 +1,257 @@
+// The signed snapshot sync (see feed_import.h).
+#include "db/feed_import.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "db/csv_reader.h"
+#include "db/feed_parser.h"
+#include "db/minisign.h"
+
+namespace kiosk::db {
+namespace {
+
+constexpr std::chrono::hours kMaxFutureSkew{1};
+
+// "line 4, column completed_on" from "line 4, column completed_on: '…' is not a date": the
+// location alone, for the audit trail, which must never hold names or other row values.
+std::string error_location(std::string_view e) {
+    size_t colon = e.find(": ");
+    return std::string(colon == std::string_view::npos ? e : e.substr(0, colon));
+}
+
+}  // namespace
+
+bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audit,
+                   SyncReport* report_out, std::string* err) {
+    SyncReport local;
+    SyncReport& r = report_out ? *report_out : local;
+    r = SyncReport{};
+    r.dry_run = req.dry_run;
+    r.csv_path = req.csv_path;
+    const Instant now = req.now == Instant{} ? kiosk::now() : req.now;
+
+    // Every rejection ends here: one line for the caller, an audit event without row values.
+    auto reject = [&](std::string why, std::string audit_reason = {}) {
+        r.rejected = why;
+        *err = std::move(why);
+        nlohmann::json detail = {{"reason", audit_reason.empty() ? r.rejected : audit_reason},
+                                 {"file", req.csv_path},
+                                 {"dry_run", req.dry_run}};
+        if (r.sequence_to != 0) detail["sequence"] = r.sequence_to;
+        if (!r.key_id.empty()) detail["key_id"] = r.key_id;
+        AuditEvent e{.at = now,
+                     .kind = "sync.rejected",
+                     .actor = req.actor,
+                     .trainee_no = "",
+                     .card_prefix = "",
+                     .outcome = "rejected",
+                     .detail = detail.dump()};
+        AuditReceipt receipt;
+        std::string audit_err;
+        if (!audit.append(e, &receipt, &audit_err))
+            *err += fmt::format(" (and the rejection could not be audited: {})", audit_err);
+        return false;
+    };
+
+    if (req.encoding != "utf-8" && req.encoding != "UTF-8" && req.encoding != "utf8")
+        return reject(fmt::format("encoding '{}' is not supported: use utf-8", req.encoding));
+
+    // 1. The pinned key and the signature, before a byte of the CSV is parsed.
+    MinisignPublicKey key;
+    std::string e;
+    if (!read_minisign_public_key(req.public_key_path, &key, &e))
+        return reject(fmt::format("cannot use the pinned public key: {}", e));
+    const std::string sig_path = req.sig_path.empty() ? req.csv_path + ".minisig" : req.sig_path;
+    MinisignSignature sig;
+    if (!read_minisign_signature(sig_path, &sig, &e)) return reject(e);
+    r.key_id = minisign_key_id_hex(sig.key_id);
+    std::ifstream csv(req.csv_path, std::ios::binary);
+    if (!csv) return reject(fmt::format("cannot open the snapshot {}", req.csv_path));
+    if (!minisign_verify_stream(csv, sig, key, &e)) return reject(e);
+
+    // 2. The trusted comment against the mirror and the clock.
+    FeedStamp stamp;
+    if (!parse_feed_stamp(sig.trusted_comment, &stamp, &e)) return reject(e);
+    r.sequence_to = stamp.sequence;
+    r.generated_at = stamp.generated_at;
+    std::optional<FeedState> current;
+    if (!mirror.feed_state(&current, &e))
+        return reject(fmt::format("cannot read the mirror's state: {}", e));
+    if (current) r.sequence_from = current->sequence;
+    if (stamp.sequence <= r.sequence_from)
+        return reject(
+            fmt::format("sequence {} is not greater than the mirror's {}: replayed "
+                        "snapshot",
+                        stamp.sequence, r.sequence_from));
+    if (current && stamp.generated_at < current->generated_at)
+        return reject(
+            fmt::format("generated_at {} is older than the mirror's {}: an older "
+                        "snapshot",
+                        format_instant(stamp.generated_at), format_instant(current->generated_at)));
+    if (stamp.generated_at > now + kMaxFutureSkew)
+        return reject(
+            fmt::format("generated_at {} is more than 1 hour after now ({}): check the "
+                        "clocks of the kiosk and the records office",
+                        format_instant(stamp.generated_at), format_instant(now)));
+
+    // 3. Parse, validate and stage, then compare with the mirror.
+    csv.clear();
+    csv.seekg(0);
+    if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
+    StreamByteSource source(csv);
+    CsvReader reader(source);
+    FeedParser parser(reader, FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
+    auto import = mirror.begin_import(&e);
+    if (!import) return reject(e);
+    FeedRow row;
+    for (;;) {
+        auto res = parser.next(&row, &e);
+        if (res == FeedParser::Result::End) break;
+        if (res == FeedParser::Result::Rejected) {
+            import->rollback();
+            r.rows_read = parser.rows_read();
+            r.errors = parser.errors();
+            r.warnings = parser.warnings();
+            size_t more = r.errors.size() > 1 ? r.errors.size() - 1 : 0;
+            std::string line =
+                more ? fmt::format("{} (and {} more errors: see the report)", e,
+                                   r.errors.back() == "… more errors" ? fmt::format("{}+", more - 1)
+                                                                      : std::to_string(more))
+                     : e;
+            return reject(line, fmt::format("invalid feed: {} errors listed, the first at {}",
+                                            r.errors.size(), error_location(e)));
+        }
+        if (!import->add(row, &e)) return reject(e);
+    }
+    r.rows_read = parser.rows_read();
+    r.errors = parser.errors();
+    r.warnings = parser.warnings();
+    r.skipped_lines = parser.skipped_lines();
+    if (!import->diff(&r.diff, &e)) return reject(e);
+    const SnapshotDiff& d = r.diff;
+    if (d.trainees_before > 0 && !req.allow_mass_removal &&
+        static_cast<double>(d.trainees_removed) >
+            req.max_removed_fraction * static_cast<double>(d.trainees_before))
+        return reject(
+            fmt::format("the snapshot would remove {} of the mirror's {} trainees, more "
+                        "than {:.0f}%: rerun with --allow-mass-removal if that is "
+                        "intended",
+                        d.trainees_removed, d.trainees_before, req.max_removed_fraction * 100));
+    if (req.dry_run) {
+        import->rollback();
+        return true;
+    }
+
+    // 4. Apply. The audit trail lives in its own file, so the mirror's COMMIT and the audit
+    // append cannot be one transaction. We commit first and audit "sync.applied" after: the
+    // mirror never holds a snapshot that was not verified, and if the append fails the caller
+    // gets an error saying the snapshot is applied but unaudited (the feed_state row still
+    // records sequence, key and time). Auditing first would leave an "applied" event for a
+    // snapshot whose COMMIT might then fail — a false record in a tamper-evident trail.
+    FeedState state{.sequence = stamp.sequence,
+                    .generated_at = stamp.generated_at,
+                    .key_id = r.key_id,
+                    .applied_at = now,
+                    .trainees = d.trainees_after,
+                    .certificates = d.certificates_after};
+    if (!import->commit(state, &e)) return reject(e);
+    r.applied = true;
+    nlohmann::json detail = {{"file", req.csv_path},
+                             {"sequence", stamp.sequence},
+                             {"sequence_from", r.sequence_from},
+                             {"generated_at", format_instant(stamp.generated_at)},
+                             {"key_id", r.key_id},
+                             {"trainees",
+                              {{"added", d.trainees_added},
+                               {"changed", d.trainees_changed},
+                               {"removed", d.trainees_removed},
+                               {"total", d.trainees_after}}},
+                             {"certificates",
+                              {{"added", d.certificates_added},
+                               {"changed", d.certificates_changed},
+                               {"removed", d.certificates_removed},
+                               {"total", d.certificates_after}}},
+                             {"rows_skipped", r.skipped_lines.size()},
+                             {"warnings", r.warnings.size()}};
+    AuditEvent ev{.at = now,
+                  .kind = "sync.applied",
+                  .actor = req.actor,
+                  .trainee_no = "",
+                  .card_prefix = "",
+                  .outcome = "ok",
+                  .detail = detail.dump()};
+    AuditReceipt receipt;
+    std::string audit_err;
+    if (!audit.append(ev, &receipt, &audit_err)) {
+        *err = fmt::format(
+            "snapshot sequence {} was applied, but its audit event could not be "
+            "written: {}",
+            stamp.sequence, audit_err);
+        return false;
+    }
+    return true;
+}
+
+std::string SyncReport::to_json() const {
+    nlohmann::json j = {
+        {"applied", applied},
+        {"dry_run", dry_run},
+        {"file", csv_path},
+        {"sequence_from", sequence_from},
+        {"sequence_to", sequence_to},
+        {"generated_at", generated_at == Instant{} ? nlohmann::json(nullptr)
+                                                   : nlohmann::json(format_instant(generated_at))},
+        {"key_id", key_id},
+        {"rows_read", rows_read},
+        {"trainees",
+         {{"added", diff.trainees_added},
+          {"changed", diff.trainees_changed},
+          {"removed", diff.trainees_removed},
+          {"before", diff.trainees_before},
+          {"after", diff.trainees_after}}},
+        {"certificates",
+         {{"added", diff.certificates_added},
+          {"changed", diff.certificates_changed},
+          {"removed", diff.certificates_removed},
+          {"before", diff.certificates_before},
+          {"after", diff.certificates_after}}},
+        {"skipped_lines", skipped_lines},
+        {"errors", errors},
+        {"warnings", warnings},
+        {"rejected", rejected.empty() ? nlohmann::json(nullptr) : nlohmann::json(rejected)}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string SyncReport::to_text() const {
+    std::string out;
+    if (!rejected.empty())
+        out += fmt::format("rejected: {}\n", rejected);
+    else if (dry_run)
+        out += "dry run: nothing was changed\n";
+    else if (applied)
+        out += "applied\n";
+    out += fmt::format("file: {}\n", csv_path);
+    if (!key_id.empty()) out += fmt::format("signed by key: {}\n", key_id);
+    if (sequence_to != 0)
+        out += fmt::format("sequence: {} -> {} (generated {})\n", sequence_from, sequence_to,
+                           format_instant(generated_at));
+    if (rejected.empty()) {
+        out += fmt::format("rows read: {}\n", rows_read);
+        out += fmt::format("trainees: {} added, {} changed, {} removed ({} -> {})\n",
+                           diff.trainees_added, diff.trainees_changed, diff.trainees_removed,
+                           diff.trainees_before, diff.trainees_after);
+        out += fmt::format("certificates: {} added, {} changed, {} removed ({} -> {})\n",
+                           diff.certificates_added, diff.certificates_changed,
+                           diff.certificates_removed, diff.certificates_before,
+                           diff.certificates_after);
+    }
+    if (!skipped_lines.empty()) out += fmt::format("rows skipped: {}\n", skipped_lines.size());
+    for (const auto& x : errors) out += fmt::format("  error: {}\n", x);
+    for (const auto& w : warnings) out += fmt::format("  warning: {}\n", w);
+    return out;
+}
+
+}  // namespace kiosk::db

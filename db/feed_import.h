@@ -1,0 +1,60 @@
+// The nightly sync: verifies a signed snapshot against the pinned key, checks its trusted comment
+// against the mirror (no replay, no going back in time, not from the future), parses and
+// validates the CSV, and applies it to the mirror as one transaction — or rejects it, leaving the
+// mirror exactly as it was. Both outcomes are audited. Called by `kioskctl sync` and the kiosk's
+// "sync now".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "db/mirror_store.h"
+#include "kiosk/ports.h"
+#include "kiosk/time.h"
+
+namespace kiosk::db {
+
+struct SyncRequest {
+    std::string csv_path;
+    std::string sig_path;  // empty: csv_path + ".minisig"
+    std::string public_key_path;
+    std::string encoding = "utf-8";  // only "utf-8" for now (cp932 comes with its decoder)
+    bool dry_run = false;            // verify, validate and diff; change nothing
+    bool allow_mass_removal = false;
+    std::int64_t max_invalid_rows = 0;
+    double max_removed_fraction = 0.10;
+    Instant now{};
+    std::string actor = "kioskctl";  // who asked, for the audit trail
+};
+
+struct SyncReport {
+    bool applied = false;  // committed to the mirror (never with dry_run)
+    bool dry_run = false;
+    std::string csv_path;
+    std::int64_t sequence_from = 0;  // the mirror's before (0: empty mirror)
+    std::int64_t sequence_to = 0;
+    Instant generated_at{};
+    std::string key_id;
+    SnapshotDiff diff;
+    std::int64_t rows_read = 0;
+    std::vector<std::int64_t> skipped_lines;  // invalid rows skipped under max_invalid_rows
+    std::vector<std::string> errors;          // each `line N, column C: …` (skipped or rejecting)
+    std::vector<std::string> warnings;        // unknown columns, TR-8
+    std::string rejected;                     // the one-line reason when rejected, else empty
+
+    std::string to_json() const;
+    std::string to_text() const;
+};
+
+// Verifies and applies one snapshot. Order: read the pinned key; verify the signature (before a
+// byte of the CSV is parsed); check the trusted comment against the mirror and `now`; then parse,
+// validate, stage, diff and apply. On rejection returns false with *err one clear line (the rest
+// of the errors in report->errors) and audits "sync.rejected"; on success audits "sync.applied".
+// A dry run changes nothing and is not audited as applied; its rejections are audited (with
+// "dry_run": true): a forged or replayed snapshot matters even when only tried. `now` defaults to
+// the clock when left at the epoch. `report` may be null.
+bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audit,
+                   SyncReport* report, std::string* err);
+
+}  // namespace kiosk::db

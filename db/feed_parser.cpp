@@ -1,0 +1,310 @@
+// Feed header mapping and row validation (see feed_parser.h).
+#include "db/feed_parser.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+namespace kiosk::db {
+namespace {
+
+struct ColumnSpec {
+    std::string_view name;
+    std::array<std::string_view, 2> aliases;
+    bool required;
+};
+
+// Indexed by FeedParser::Field.
+constexpr std::array<ColumnSpec, 10> kColumns = {{
+    {"trainee_no", {"受講者番号", "受講番号"}, true},  // 受講番号: legacy wording (TR-10)
+    {"name", {"氏名", ""}, true},
+    {"affiliation", {"所属", ""}, false},
+    {"course", {"研修", ""}, true},
+    {"provider", {"実施者", ""}, false},
+    {"certificate_no", {"修了証番号", "受講証番号"}, true},  // 受講証番号: legacy (TR-10)
+    {"completed_on", {"修了日", "受講日"}, true},
+    {"status", {"状態", ""}, true},
+    {"request_accepted_on", {"依頼書受付日", ""}, false},
+    {"user_since", {"利活用者登録日", ""}, false},
+}};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+int field_for_header(std::string_view header) {
+    std::string lower = ascii_lower(trim(header));
+    for (size_t i = 0; i < kColumns.size(); ++i) {
+        if (lower == kColumns[i].name) return static_cast<int>(i);
+        for (auto alias : kColumns[i].aliases)
+            if (!alias.empty() && lower == alias) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+// A value as quoted in a message: at most 40 code points, cut on a code point boundary.
+std::string quoted(std::string_view v) {
+    size_t points = 0, i = 0;
+    while (i < v.size() && points < 40) {
+        unsigned char c = static_cast<unsigned char>(v[i]);
+        i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        ++points;
+    }
+    if (i >= v.size()) return fmt::format("'{}'", v);
+    return fmt::format("'{}…'", v.substr(0, i));
+}
+
+}  // namespace
+
+size_t utf8_length(std::string_view s) {
+    size_t n = 0;
+    for (char c : s)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+FeedParser::FeedParser(CsvReader& reader, FeedParseOptions options)
+    : reader_(reader), options_(options) {
+    for (int& c : columns_) c = -1;
+}
+
+void FeedParser::add_error(std::string msg) {
+    ++error_count_;
+    // While rows may still be skipped every error is listed; past that, only the first few.
+    if (errors_.size() < options_.max_errors || invalid_rows_ <= options_.max_invalid_rows)
+        errors_.push_back(std::move(msg));
+}
+
+FeedParser::Result FeedParser::reject(std::string* err) {
+    if (!rejected_) {
+        rejected_ = true;
+        bool more = error_count_ > static_cast<std::int64_t>(options_.max_errors);
+        if (errors_.size() > options_.max_errors) errors_.resize(options_.max_errors);
+        if (more) errors_.push_back("… more errors");
+    }
+    *err = errors_.empty() ? "the feed was rejected" : errors_.front();
+    return Result::Rejected;
+}
+
+bool FeedParser::read_header(std::string* err) {
+    CsvRecord rec;
+    std::string e;
+    switch (reader_.next(&rec, &e)) {
+        case CsvReader::Result::Error:
+            add_error(e);
+            return false;
+        case CsvReader::Result::End:
+            add_error("the file is empty: no header row");
+            return false;
+        case CsvReader::Result::Record:
+            break;
+    }
+    (void)err;
+    header_ = rec.fields;
+    width_ = header_.size();
+    bool ok = true;
+    for (size_t i = 0; i < header_.size(); ++i) {
+        int f = field_for_header(header_[i]);
+        if (f < 0) {
+            if (trim(header_[i]).empty())
+                warnings_.push_back(fmt::format("column {} has no name: ignored", i + 1));
+            else
+                warnings_.push_back(
+                    fmt::format("column {} '{}' is not a feed column: ignored", i + 1, header_[i]));
+            continue;
+        }
+        if (columns_[f] >= 0) {
+            add_error(fmt::format("line {}: the header gives {} twice (columns '{}' and '{}')",
+                                  rec.line, kColumns[f].name, header_[columns_[f]], header_[i]));
+            ok = false;
+            continue;
+        }
+        columns_[f] = static_cast<int>(i);
+    }
+    for (size_t f = 0; f < kColumns.size(); ++f) {
+        if (kColumns[f].required && columns_[f] < 0) {
+            std::string aliases;
+            for (auto a : kColumns[f].aliases)
+                if (!a.empty()) aliases += fmt::format(" / {}", a);
+            add_error(fmt::format("line {}: the header has no {} column ({}{})", rec.line,
+                                  kColumns[f].name, kColumns[f].name, aliases));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
+    const std::int64_t line = rec.line;
+    if (rec.fields.size() != width_) {
+        add_error(fmt::format("line {}: the row has {} fields, the header has {}", line,
+                              rec.fields.size(), width_));
+        return false;
+    }
+    auto value = [&](Field f) -> std::string_view {
+        return columns_[f] < 0 ? std::string_view() : std::string_view(rec.fields[columns_[f]]);
+    };
+    bool ok = true;
+    auto error = [&](Field f, std::string what) {
+        add_error(fmt::format("line {}, column {}: {}", line, header_[columns_[f]], what));
+        ok = false;
+    };
+    auto text = [&](Field f, size_t min, size_t max, std::string* dst) {
+        std::string_view v = value(f);
+        size_t n = utf8_length(v);
+        if (n < min)
+            error(f, "is empty");
+        else if (n > max)
+            error(f, fmt::format("{} is longer than {} characters", quoted(v), max));
+        else
+            *dst = std::string(v);
+    };
+    auto date = [&](Field f, bool required, std::optional<Date>* dst) {
+        std::string_view v = value(f);
+        if (v.empty()) {
+            if (required) error(f, "is empty: a date (YYYY-MM-DD) is required");
+            return;
+        }
+        *dst = parse_date(v);
+        if (!*dst) error(f, fmt::format("{} is not a date (YYYY-MM-DD)", quoted(v)));
+    };
+
+    out->line = line;
+    std::string_view no = value(kTraineeNo);
+    if (!valid_trainee_no(no))
+        error(kTraineeNo, no.empty() ? std::string("is empty")
+                                     : fmt::format("{} is not a trainee number (1–32 of 0-9 A-Z "
+                                                   "a-z -)",
+                                                   quoted(no)));
+    else
+        out->trainee_no = std::string(no);
+    text(kName, 1, 100, &out->name);
+    out->affiliation.clear();
+    if (columns_[kAffiliation] >= 0) text(kAffiliation, 0, 200, &out->affiliation);
+
+    Certificate& cert = out->cert;
+    cert = Certificate{};
+    std::string_view course = value(kCourse);
+    if (course.empty())
+        error(kCourse, "is empty");
+    else if (utf8_length(course) > 100)
+        error(kCourse, fmt::format("{} is longer than 100 characters", quoted(course)));
+    else {
+        cert.course = course_from_feed(course);
+        cert.course_code = std::string(course);  // any other code is kept and never counts (TR-3)
+    }
+    std::string_view provider = value(kProvider);
+    if (utf8_length(provider) > 100)
+        error(kProvider, fmt::format("{} is longer than 100 characters", quoted(provider)));
+    else
+        cert.provider = provider.empty() ? std::string(kPmda) : std::string(provider);
+    text(kCertificateNo, 1, 40, &cert.certificate_no);
+    std::optional<Date> completed;
+    date(kCompletedOn, true, &completed);
+    if (completed) cert.completed_on = *completed;
+    std::string_view status = value(kStatus);
+    if (auto s = status_from_feed(status))
+        cert.status = *s;
+    else
+        error(kStatus, status.empty() ? std::string("is empty")
+                                      : fmt::format("{} is not a status (issued, lost, "
+                                                    "not_obtained, revoked or 交付, 紛失, 未取得, "
+                                                    "取消)",
+                                                    quoted(status)));
+    out->request_accepted_on.reset();
+    out->user_since.reset();
+    if (columns_[kRequestAcceptedOn] >= 0)
+        date(kRequestAcceptedOn, false, &out->request_accepted_on);
+    if (columns_[kUserSince] >= 0) date(kUserSince, false, &out->user_since);
+    if (!ok) return false;
+
+    // Rules across rows.
+    auto cert_it = certificate_lines_.find(cert.certificate_no);
+    if (cert_it != certificate_lines_.end())
+        error(kCertificateNo, fmt::format("{} is already used on line {}",
+                                          quoted(cert.certificate_no), cert_it->second));
+    auto tr_it = trainees_.find(out->trainee_no);
+    if (tr_it != trainees_.end()) {
+        const TraineeSeen& seen = tr_it->second;
+        auto agree = [&](Field f, const std::string& first) {
+            if (columns_[f] < 0 || value(f) == first) return;
+            error(f, fmt::format("{} differs from line {} ({}) for trainee {}", quoted(value(f)),
+                                 seen.first_line, quoted(first), out->trainee_no));
+        };
+        agree(kName, seen.name);
+        agree(kAffiliation, seen.affiliation);
+        agree(kRequestAcceptedOn, seen.request_accepted_on);
+        agree(kUserSince, seen.user_since);
+    }
+    if (!ok) return false;
+
+    certificate_lines_.emplace(cert.certificate_no, line);
+    if (tr_it == trainees_.end()) {
+        tr_it = trainees_
+                    .emplace(out->trainee_no, TraineeSeen{line, 0, out->name, out->affiliation,
+                                                          std::string(value(kRequestAcceptedOn)),
+                                                          std::string(value(kUserSince))})
+                    .first;
+    }
+    out->first_of_trainee = tr_it->second.rows == 0;
+    cert.file_order = tr_it->second.rows++;
+    if (out->request_accepted_on && cert.completed_on < *out->request_accepted_on)
+        warnings_.push_back(fmt::format(
+            "line {}: trainee {}: completed_on {} is before request_accepted_on {} (TR-8): kept, "
+            "it does not count",
+            line, out->trainee_no, format_date(cert.completed_on),
+            format_date(*out->request_accepted_on)));
+    return true;
+}
+
+FeedParser::Result FeedParser::next(FeedRow* out, std::string* err) {
+    if (rejected_) return reject(err);
+    if (!header_done_) {
+        header_done_ = true;
+        if (!read_header(err)) return reject(err);
+    }
+    CsvRecord rec;
+    for (;;) {
+        std::string e;
+        switch (reader_.next(&rec, &e)) {
+            case CsvReader::Result::Error:
+                ++invalid_rows_;
+                invalid_rows_ = std::max(invalid_rows_, options_.max_invalid_rows + 1);
+                add_error(e);  // a broken CSV cannot be resynchronised: reject
+                return reject(err);
+            case CsvReader::Result::End:
+                if (rows_read_ == 0) {
+                    add_error(fmt::format("line {}: the file has a header row but no data rows",
+                                          reader_.line()));
+                    return reject(err);
+                }
+                if (invalid_rows_ > options_.max_invalid_rows) return reject(err);
+                return Result::End;
+            case CsvReader::Result::Record:
+                break;
+        }
+        ++rows_read_;
+        if (validate(rec, out)) {
+            if (invalid_rows_ > options_.max_invalid_rows) continue;  // rejected: keep counting
+            return Result::Row;
+        }
+        ++invalid_rows_;
+        if (invalid_rows_ <= options_.max_invalid_rows) {
+            skipped_lines_.push_back(rec.line);
+        } else if (error_count_ > static_cast<std::int64_t>(options_.max_errors)) {
+            return reject(err);
+        }
+    }
+}
+
+}  // namespace kiosk::db

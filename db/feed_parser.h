@@ -1,0 +1,104 @@
+// The feed's CSV vocabulary and validation (product.md section 3): maps the header by name (in
+// any order, Japanese aliases included), validates each row into a FeedRow, checks the rules
+// that span rows (certificate numbers unique in the file, trainee-level columns agreeing across
+// a trainee's rows), and collects errors as `line N, column C: what is wrong`. It streams: rows
+// come out one at a time for the importer to stage; only the keys needed for the cross-row
+// checks are kept in memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "db/csv_reader.h"
+#include "kiosk/domain.h"
+
+namespace kiosk::db {
+
+// One valid row: the trainee-level columns and one certificate. cert.file_order is the row's
+// position among its trainee's rows (0, 1, ...): it breaks completed_on ties in the rules and
+// stays stable when unrelated rows are added elsewhere in the file.
+struct FeedRow {
+    std::int64_t line = 0;
+    std::string trainee_no;
+    std::string name;
+    std::string affiliation;
+    std::optional<Date> request_accepted_on;
+    std::optional<Date> user_since;
+    Certificate cert;
+    bool first_of_trainee = false;  // the first row of this trainee in the file
+};
+
+struct FeedParseOptions {
+    std::int64_t max_invalid_rows = 0;  // invalid rows skipped (listed) before the file is rejected
+    size_t max_errors = 100;            // errors listed before stopping with "… more errors"
+};
+
+class FeedParser {
+public:
+    FeedParser(CsvReader& reader, FeedParseOptions options = {});
+
+    enum class Result { Row, End, Rejected };
+    // Reads the header on the first call. Returns each valid row; skips invalid ones while their
+    // number stays within max_invalid_rows. Rejected: the file cannot be applied — *err is the
+    // first error, errors() lists them all (up to max_errors, then "… more errors").
+    Result next(FeedRow* out, std::string* err);
+
+    // Every error seen (each `line N, column C: …`); when rejected, capped at max_errors plus a
+    // final "… more errors" line when more were found.
+    const std::vector<std::string>& errors() const { return errors_; }
+    // Lines of the rows skipped under max_invalid_rows (only meaningful when not rejected).
+    const std::vector<std::int64_t>& skipped_lines() const { return skipped_lines_; }
+    // Unknown columns and TR-8 notes: the file is still applied.
+    const std::vector<std::string>& warnings() const { return warnings_; }
+    std::int64_t rows_read() const { return rows_read_; }
+
+private:
+    enum Field {
+        kTraineeNo,
+        kName,
+        kAffiliation,
+        kCourse,
+        kProvider,
+        kCertificateNo,
+        kCompletedOn,
+        kStatus,
+        kRequestAcceptedOn,
+        kUserSince,
+        kFieldCount
+    };
+    struct TraineeSeen {
+        std::int64_t first_line = 0;
+        std::int64_t rows = 0;
+        std::string name, affiliation, request_accepted_on, user_since;
+    };
+
+    bool read_header(std::string* err);
+    // Validates one record; false when it has errors (added to errors_).
+    bool validate(const CsvRecord& rec, FeedRow* out);
+    void add_error(std::string msg);
+    Result reject(std::string* err);
+
+    CsvReader& reader_;
+    FeedParseOptions options_;
+    bool header_done_ = false;
+    bool rejected_ = false;
+    int columns_[kFieldCount];
+    std::vector<std::string> header_;
+    size_t width_ = 0;
+    std::vector<std::string> errors_;
+    std::int64_t error_count_ = 0;
+    std::vector<std::int64_t> skipped_lines_;
+    std::int64_t invalid_rows_ = 0;
+    std::vector<std::string> warnings_;
+    std::int64_t rows_read_ = 0;
+    std::unordered_map<std::string, std::int64_t> certificate_lines_;
+    std::unordered_map<std::string, TraineeSeen> trainees_;
+};
+
+// Number of Unicode code points in valid UTF-8 text.
+size_t utf8_length(std::string_view s);
+
+}  // namespace kiosk::db

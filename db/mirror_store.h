@@ -1,0 +1,83 @@
+// The mirror of the records office's training records (mirror.db): trainees, their certificates
+// and the state of the snapshot they came from. The kiosk only reads it (find_trainee,
+// feed_state); the nightly sync replaces its contents through a SnapshotImport, which stages the
+// new snapshot beside the old one, computes the difference and applies it as ONE transaction:
+// readers in other processes keep seeing the old snapshot (WAL) until COMMIT, and a rejected or
+// failed import leaves mirror.db exactly as it was.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/feed_parser.h"
+#include "kiosk/ports.h"
+
+namespace kiosk::db {
+
+class Database;
+
+// How a staged snapshot differs from the mirror.
+struct SnapshotDiff {
+    std::int64_t trainees_added = 0, trainees_changed = 0, trainees_removed = 0;
+    std::int64_t certificates_added = 0, certificates_changed = 0, certificates_removed = 0;
+    std::int64_t trainees_before = 0, certificates_before = 0;  // in the mirror now
+    std::int64_t trainees_after = 0, certificates_after = 0;    // in the snapshot
+    bool operator==(const SnapshotDiff&) const = default;
+};
+
+// A snapshot being imported. Holds mirror.db's write lock (BEGIN IMMEDIATE) from begin_import()
+// until commit() or destruction (which rolls back). Staging lives in TEMP tables, so nothing is
+// written to mirror.db before commit().
+class SnapshotImport {
+public:
+    ~SnapshotImport();
+    SnapshotImport(const SnapshotImport&) = delete;
+    SnapshotImport& operator=(const SnapshotImport&) = delete;
+
+    // Stages one validated row (rows of one trainee carry the same trainee-level columns).
+    bool add(const FeedRow& row, std::string* err);
+    // Compares the staged snapshot with the mirror. Call once, after the last add().
+    bool diff(SnapshotDiff* out, std::string* err);
+    // Applies only the differences and `state` (its counts are taken from the snapshot), then
+    // COMMITs. On failure everything is rolled back. diff() must have been called.
+    bool commit(const FeedState& state, std::string* err);
+    // Drops the staged snapshot; the mirror is unchanged. Also done by the destructor.
+    void rollback();
+
+private:
+    friend class MirrorStore;
+    struct Impl;
+    explicit SnapshotImport(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+class MirrorStore final : public Mirror {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    // create=true creates or migrates mirror.db; create=false opens an existing, current one
+    // (refusing, without writing, a missing, uninitialised, older or newer one). Throws
+    // std::runtime_error with a clear message on failure.
+    MirrorStore(const std::string& path, bool create);
+    ~MirrorStore() override;
+
+    bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
+                      std::string* err) override;
+    bool feed_state(std::optional<FeedState>* out, std::string* err) override;
+
+    // Starts importing a snapshot: takes the write lock and prepares empty staging tables.
+    // Only one import at a time per store; nullptr + *err on failure (e.g. another sync holds
+    // the lock).
+    std::unique_ptr<SnapshotImport> begin_import(std::string* err);
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::unique_ptr<Database> db_;
+};
+
+}  // namespace kiosk::db
