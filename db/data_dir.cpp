@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,15 +12,9 @@
 #include <optional>
 
 #include "db/migrations.h"
+#include "db/mirror_store.h"
 #include "db/site_secret.h"
 #include "db/sqlite.h"
-
-#if __has_include("db/mirror_store.h")
-#include "db/mirror_store.h"
-#define KIOSK_HAVE_MIRROR_STORE 1
-#else
-#define KIOSK_HAVE_MIRROR_STORE 0
-#endif
 
 namespace kiosk::db {
 namespace fs = std::filesystem;
@@ -56,21 +49,7 @@ bool init_database(const std::string& path, const std::string& name,
 
 }  // namespace
 
-void DataDir::MirrorDeleter::operator()(MirrorStore* m) const {
-#if KIOSK_HAVE_MIRROR_STORE
-    delete m;
-#else
-    assert(m == nullptr);
-    (void)m;
-#endif
-}
-
 DataDir::~DataDir() = default;
-
-MirrorStore& DataDir::mirror() {
-    assert(mirror_);
-    return *mirror_;
-}
 
 std::string DataDir::path_of(const std::string& name) const { return join(dir_, name); }
 
@@ -98,6 +77,7 @@ bool DataDir::init(const std::string& dir, std::string* report, std::string* err
     try {
         preflight_schema(join(dir, kLocalDb), LocalStore::kSchemaVersion, kLocalDb, true);
         preflight_schema(join(dir, kAuditDb), AuditStore::kSchemaVersion, kAuditDb, true);
+        preflight_schema(join(dir, kMirrorDb), MirrorStore::kSchemaVersion, kMirrorDb, true);
     } catch (const std::exception& e) {
         *err = fmt::format("data directory {}: {}", dir, e.what());
         return false;
@@ -114,13 +94,11 @@ bool DataDir::init(const std::string& dir, std::string* report, std::string* err
     *report += key_existed ? fmt::format("{} exists (kept)\n", kSiteKey)
                            : fmt::format("created {} (32 random bytes, mode 0600)\n", kSiteKey);
 
-#if KIOSK_HAVE_MIRROR_STORE
     const std::string mirror_path = join(dir, kMirrorDb);
     if (!init_database(
             mirror_path, kMirrorDb, [&] { MirrorStore store(mirror_path, /*create=*/true); },
             report, err))
         return false;
-#endif
     const std::string local_path = join(dir, kLocalDb);
     if (!init_database(
             local_path, kLocalDb, [&] { LocalStore store(local_path, /*create=*/true); }, report,
@@ -155,13 +133,7 @@ std::unique_ptr<DataDir> DataDir::open(const std::string& dir, std::string* err)
             dir, std::strerror(errno));
         return nullptr;
     }
-    for (const char* name : {
-             kSiteKey, kLocalDb, kAuditDb
-#if KIOSK_HAVE_MIRROR_STORE
-                 ,
-                 kMirrorDb
-#endif
-         }) {
+    for (const char* name : {kSiteKey, kMirrorDb, kLocalDb, kAuditDb}) {
         std::error_code ec;
         if (!fs::exists(join(dir, name), ec)) {
             *err = fmt::format(
@@ -186,9 +158,8 @@ std::unique_ptr<DataDir> DataDir::open(const std::string& dir, std::string* err)
         // Read-only checks first, so that a refusal leaves every file untouched.
         preflight_schema(join(dir, kLocalDb), LocalStore::kSchemaVersion, kLocalDb, false);
         preflight_schema(join(dir, kAuditDb), AuditStore::kSchemaVersion, kAuditDb, false);
-#if KIOSK_HAVE_MIRROR_STORE
-        d->mirror_.reset(new MirrorStore(join(dir, kMirrorDb), /*create=*/false));
-#endif
+        preflight_schema(join(dir, kMirrorDb), MirrorStore::kSchemaVersion, kMirrorDb, false);
+        d->mirror_ = std::make_unique<MirrorStore>(join(dir, kMirrorDb), /*create=*/false);
         d->local_ = std::make_unique<LocalStore>(join(dir, kLocalDb), false, d->secret_);
         d->audit_ = std::make_unique<AuditStore>(join(dir, kAuditDb), false);
     } catch (const std::exception& e) {

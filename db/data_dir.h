@@ -17,7 +17,7 @@ namespace kiosk::db {
 class MirrorStore;
 
 class DataDir {
-  public:
+public:
     static constexpr const char* kMirrorDb = "mirror.db";
     static constexpr const char* kLocalDb = "local.db";
     static constexpr const char* kAuditDb = "audit.db";
@@ -37,21 +37,18 @@ class DataDir {
 
     LocalStore& local() { return *local_; }
     AuditStore& audit() { return *audit_; }
-    MirrorStore& mirror();
+    MirrorStore& mirror() { return *mirror_; }
     const SiteSecret& secret() const { return secret_; }
     const std::string& dir() const { return dir_; }
     // `dir`/`name`, e.g. path_of("mirror.db").
     std::string path_of(const std::string& name) const;
 
-  private:
+private:
     DataDir() = default;
-    struct MirrorDeleter {
-        void operator()(MirrorStore* m) const;
-    };
 
     std::string dir_;
     SiteSecret secret_{};
-    std::unique_ptr<MirrorStore, MirrorDeleter> mirror_;
+    std::unique_ptr<MirrorStore> mirror_;
     std::unique_ptr<LocalStore> local_;
     std::unique_ptr<AuditStore> audit_;
 };

@@ -23,16 +23,17 @@ void migrate(Database& db, std::span<const std::string_view> steps, std::string_
 // migrate"; newer gives the message of migrate().
 void check_schema(Database& db, int supported, std::string_view store_name);
 
-// Checks the file at `path` through a read-only connection, so that a refusal writes nothing (not
+// Checks the file at `path` without opening it for writing, so that a refusal writes nothing (not
 // even the switch to WAL). may_migrate=true (init): a missing file is fine, a newer version throws.
 // may_migrate=false (open): a missing file throws "... does not exist: run kioskctl init", and so
 // does any version but `supported`, as in check_schema().
 void preflight_schema(const std::string& path, int supported, std::string_view store_name,
                       bool may_migrate);
 
-// The schema version of the database file at `path`, read through a read-only connection so that
-// nothing is written; nullopt when the file does not exist. Throws SqliteError when it cannot be
-// read (not a database, no permission).
+// The schema version of the database file at `path`, read so that nothing is written or created:
+// from the file header, or through a read-only connection when the WAL holds committed pages.
+// nullopt when the file does not exist; 0 for an empty file. Throws SqliteError when it cannot be
+// read (not an SQLite database, no permission).
 std::optional<int> peek_schema_version(const std::string& path);
 
 }  // namespace kiosk::db
