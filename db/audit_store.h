@@ -45,7 +45,7 @@ inline constexpr std::string_view kAuditGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 class AuditStore final : public AuditTrail {
-  public:
+public:
     static constexpr int kSchemaVersion = 1;
 
     // create=true creates or migrates audit.db; create=false opens an existing, current one
@@ -79,7 +79,7 @@ class AuditStore final : public AuditTrail {
 
     const std::string& path() const { return path_; }
 
-  private:
+private:
     std::string path_;
     std::unique_ptr<Database> db_;
 };

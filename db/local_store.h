@@ -46,7 +46,7 @@ struct BriefingEntry {
 };
 
 class LocalStore final : public LocalState {
-  public:
+public:
     static constexpr int kSchemaVersion = 1;
     static constexpr int kMaxFailedPins = 5;
     static constexpr std::chrono::minutes kPinLockout{15};
@@ -107,7 +107,7 @@ class LocalStore final : public LocalState {
 
     const std::string& path() const { return path_; }
 
-  private:
+private:
     bool pin_password(std::string_view pin, std::string* password, std::string* err) const;
 
     std::string path_;

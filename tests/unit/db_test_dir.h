@@ -13,7 +13,7 @@
 namespace kiosk::db::testing {
 
 class TempDir {
-  public:
+public:
     TempDir() {
         std::string tmpl =
             (std::filesystem::temp_directory_path() / "kiosk-db-test-XXXXXX").string();
@@ -29,7 +29,7 @@ class TempDir {
     const std::string& path() const { return path_; }
     std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
-  private:
+private:
     std::string path_;
 };
 
