@@ -95,6 +95,15 @@ TEST(AuditStore, AppendChainsRowsFromGenesisAndVerifies) {
     EXPECT_EQ(v.head_hash, r2.row_hash);
 }
 
+TEST(AuditStore, UsesItsOwnWalFile) {
+    TempDir dir;
+    std::string path = make_trail(dir, 1);
+    Database db(path, Database::Mode::ReadOnly);
+    auto st = db.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.column_text(0), "wal");
+}
+
 TEST(AuditStore, EmptyTrailVerifies) {
     TempDir dir;
     AuditStore store(dir / "audit.db", true);
