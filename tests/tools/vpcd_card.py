@@ -8,10 +8,13 @@ ATR); a longer one is a command APDU, answered with a response APDU. GET UID (FF
 is answered according to `mode`:
 
     ok          UID + 90 00                 sixa81      6A 81 (function not supported)
-    garbage     3 bytes that are no answer  empty       0 bytes
-    short_uid   2-byte UID + 90 00          no_sw       1 byte
+    garbage     3 bytes that are no answer  short_uid   2-byte UID + 90 00
+    no_sw       1 byte (no status word)
+    empty       a 0-byte frame: vpcd 0.8 does not pass it on but goes on waiting, so to PC/SC
+                this is a card that never answers (until it leaves)
     stall       no answer for stall_s seconds, then the card leaves
-    disconnect  the card leaves instead of answering (pulled during the UID read)
+    disconnect  the card leaves instead of answering (pulled during the UID read): SCardTransmit
+                then returns success with a 0-byte answer, or a "removed" error
 
 Use it as a module (`VirtualCard(uid=..., atr=...).insert()`) or from a shell:
     vpcd_card.py --uid 04A1B2C3D4E5F6 [--atr felica|mifare|HEX] [--mode M]
