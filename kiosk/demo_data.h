@@ -16,8 +16,13 @@ struct DemoCard {
     std::string trainee_no;  // empty: not enrolled
     std::string label;       // what it demonstrates
     std::string expect;      // e.g. "grant", "deny ORDER_VIOLATION"
-    enum class Setup { Enrolled, NotEnrolled, Revoked, BoundToUnknownTrainee, InSession } setup =
-        Setup::Enrolled;
+    enum class Setup {
+        Enrolled,
+        NotEnrolled,
+        Revoked,
+        BoundToUnknownTrainee,
+        InSession
+    } setup = Setup::Enrolled;
 };
 
 const std::vector<DemoCard>& demo_cards();

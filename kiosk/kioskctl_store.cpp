@@ -1,0 +1,373 @@
+// kioskctl commands over the stores: init, enroll/unenroll, decide, session start/end, sessions,
+// staff add/remove/list, audit verify/export, status (product.md section 6).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "db/audit_store.h"
+#include "db/data_dir.h"
+#include "db/local_store.h"
+#include "db/mirror_store.h"
+#include "kiosk/kioskctl.h"
+
+namespace kiosk {
+namespace {
+
+using json = nlohmann::json;
+
+std::string findings_text(const std::vector<Finding>& fs) {
+    std::string out;
+    for (auto& f : fs) {
+        std::string rules;
+        for (auto& r : f.rules) rules += (rules.empty() ? "" : ",") + r;
+        out += fmt::format("\n  {}{}{}", code_name(f.code),
+                           f.course ? fmt::format(" {}", course_code(*f.course)) : "",
+                           rules.empty() ? "" : fmt::format(" ({})", rules));
+    }
+    return out;
+}
+
+std::string decision_text(const TapResult& r) {
+    const Decision& d = r.decision;
+    std::string s = fmt::format("{} {}", d.granted ? "grant" : "deny",
+                                d.trainee_no.empty() ? "(unknown card)" : d.trainee_no);
+    if (!d.reasons.empty()) s += "\nreasons:" + findings_text(d.reasons);
+    if (!d.notices.empty()) s += "\nnotices:" + findings_text(d.notices);
+    if (!r.fault.empty()) s += "\nfault: " + r.fault;
+    return s;
+}
+
+json session_json(const SessionRecord& s, Instant now) {
+    json j{{"id", s.id},
+           {"trainee_no", s.trainee_no},
+           {"started_at", format_instant(s.started_at)},
+           {"ends_at", format_instant(s.ends_at)},
+           {"active", s.active_at(now)}};
+    j["ended_at"] = s.ended_at ? json(format_instant(*s.ended_at)) : json(nullptr);
+    if (!s.end_reason.empty()) j["end_reason"] = s.end_reason;
+    if (!s.override_by.empty()) {
+        j["override_by"] = s.override_by;
+        j["override_reason"] = s.override_reason;
+    }
+    return j;
+}
+
+void audit_or_fail(Ctl& ctl, AuditEvent e) {
+    AuditReceipt r;
+    std::string err;
+    if (!ctl.data().audit().append(e, &r, &err)) throw CtlError("audit: " + err);
+}
+
+void check_trainee_no(const std::string& no) {
+    if (!valid_trainee_no(no))
+        throw CtlError(fmt::format(
+            "trainee number '{}' is malformed: 1-32 characters of 0-9, A-Z, a-z and '-'",
+            no.substr(0, 40)));
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, Ctl& ctl) {
+    // ---- init ----------------------------------------------------------------------------
+    app.add_subcommand("init", "create or migrate the databases")->callback([&ctl] {
+        std::string report, err;
+        if (!db::DataDir::init(ctl.data_dir(), &report, &err)) throw CtlError(err);
+        fmt::print("{}\n", report);
+    });
+
+    // ---- enroll / unenroll ---------------------------------------------------------------
+    auto* enroll = app.add_subcommand("enroll", "bind a card to a trainee number (TR-5)");
+    static std::string e_card, e_trainee, e_at;
+    enroll->add_option("--card", e_card, "card UID (hex)")->required();
+    enroll->add_option("--trainee", e_trainee, "trainee number")->required();
+    enroll->add_option("--at", e_at, "time of the enrolment (default: now)");
+    enroll->callback([&ctl] {
+        auto uid = ctl.card(e_card);
+        check_trainee_no(e_trainee);
+        Instant now = ctl.at(e_at);
+        auto& d = ctl.data();
+        std::optional<Trainee> t;
+        std::string err;
+        if (!d.mirror().find_trainee(e_trainee, &t, &err)) throw CtlError(err);
+        if (!t)
+            throw CtlError(fmt::format(
+                "trainee number {} is not in the mirror: check the number, or sync a snapshot "
+                "that contains it",
+                e_trainee));
+        std::string hash = card_hash(d.secret(), uid);
+        if (!d.local().enroll(hash, e_trainee, now, &err)) throw CtlError(err);
+        audit_or_fail(
+            ctl, {now, "card.enroll", "kioskctl", e_trainee, card_hash_prefix(hash), "ok", "{}"});
+        fmt::print("card {} enrolled to trainee {}\n", card_hash_prefix(hash), e_trainee);
+    });
+    auto* unenroll = app.add_subcommand("unenroll", "revoke a card's binding");
+    static std::string u_card, u_at;
+    unenroll->add_option("--card", u_card, "card UID (hex)")->required();
+    unenroll->add_option("--at", u_at, "time (default: now)");
+    unenroll->callback([&ctl] {
+        auto uid = ctl.card(u_card);
+        Instant now = ctl.at(u_at);
+        auto& d = ctl.data();
+        std::string hash = card_hash(d.secret(), uid), err;
+        std::optional<CardBinding> b;
+        if (!d.local().find_binding(hash, &b, &err)) throw CtlError(err);
+        if (!d.local().unenroll(hash, now, &err)) throw CtlError(err);
+        audit_or_fail(ctl, {now, "card.unenroll", "kioskctl", b ? b->trainee_no : "",
+                            card_hash_prefix(hash), "ok", "{}"});
+        fmt::print("card {} revoked\n", card_hash_prefix(hash));
+    });
+
+    // ---- decide --------------------------------------------------------------------------
+    auto* decide_cmd = app.add_subcommand("decide", "print one decision (audited; starts nothing)");
+    static std::string d_card, d_trainee, d_at;
+    static bool d_json = false;
+    auto* oc = decide_cmd->add_option("--card", d_card, "card UID (hex)");
+    auto* ot = decide_cmd->add_option("--trainee", d_trainee, "trainee number");
+    oc->excludes(ot);
+    decide_cmd->add_option("--at", d_at, "decide as at this time (ISO 8601)");
+    decide_cmd->add_flag("--json", d_json, "print the decision as JSON");
+    decide_cmd->callback([&ctl] {
+        if (d_card.empty() && d_trainee.empty())
+            throw CLI::RequiredError("decide needs --card UID or --trainee NO");
+        Instant now = ctl.at(d_at);
+        TapResult r;
+        if (!d_card.empty()) {
+            r = ctl.gatekeeper().decide_card(ctl.card(d_card), now, "kioskctl");
+        } else {
+            check_trainee_no(d_trainee);
+            r = ctl.gatekeeper().decide_trainee(d_trainee, now, "kioskctl");
+        }
+        if (d_json)
+            fmt::print("{}\n", decision_json(r.decision));
+        else
+            fmt::print("{}\n", decision_text(r));
+        if (r.decision.has_reason(Code::KioskFault)) throw CtlError("kiosk fault: " + r.fault);
+    });
+
+    // ---- sessions ------------------------------------------------------------------------
+    auto* session = app.add_subcommand("session", "start or end a test-database session");
+    session->require_subcommand(1);
+    auto* start = session->add_subcommand("start", "decide for a card and start a session");
+    static std::string s_card, s_trainee, s_at, s_override_by, s_reason;
+    static int s_minutes = 0;
+    static bool s_json = false;
+    auto* sc = start->add_option("--card", s_card, "card UID (hex)");
+    auto* st = start->add_option("--trainee", s_trainee, "trainee number (staff)");
+    sc->excludes(st);
+    start->add_option("--at", s_at, "start time (default: now)");
+    start->add_option("--minutes", s_minutes, "session length (default: sessions.minutes)");
+    auto* ob = start->add_option("--override-by", s_override_by, "staff id overriding a refusal");
+    start->add_option("--reason", s_reason, "the override's written reason")->needs(ob);
+    start->add_flag("--json", s_json, "print JSON");
+    start->callback([&ctl] {
+        if (s_card.empty() && s_trainee.empty())
+            throw CLI::RequiredError("session start needs --card UID or --trainee NO");
+        if (!s_override_by.empty() && s_reason.empty())
+            throw CtlError("an override needs --reason: say why the rules are set aside");
+        Gatekeeper::StartRequest req;
+        if (!s_card.empty()) req.card = ctl.card(s_card);
+        if (!s_trainee.empty()) check_trainee_no(s_trainee);
+        req.trainee_no = s_trainee;
+        req.minutes = s_minutes > 0 ? s_minutes : ctl.config().session_minutes;
+        req.override_by = s_override_by;
+        req.override_reason = s_reason;
+        Instant now = ctl.at(s_at);
+        if (!s_override_by.empty()) {
+            std::vector<db::StaffMember> staff;
+            std::string err;
+            if (!ctl.data().local().list_staff(&staff, &err)) throw CtlError(err);
+            bool known = false;
+            for (auto& m : staff) known |= m.id == s_override_by;
+            if (!known)
+                throw CtlError(
+                    fmt::format("--override-by {}: no such staff member", s_override_by));
+        }
+        TapResult r = ctl.gatekeeper().start_session(req, now, "kioskctl");
+        bool started = r.session && r.session->started_at == now && r.session->id > 0 &&
+                       !r.decision.has_reason(Code::AlreadyInSession) &&
+                       !r.decision.has_reason(Code::KioskFault) && (r.decision.granted);
+        if (s_json) {
+            json j = json::parse(decision_json(r.decision));
+            j["session"] = started ? session_json(*r.session, now) : json(nullptr);
+            fmt::print("{}\n", j.dump());
+        } else if (started) {
+            fmt::print("session {} started for {} until {}\n", r.session->id, r.session->trainee_no,
+                       format_instant(r.session->ends_at));
+        }
+        if (!started) {
+            if (!s_json) fmt::print("{}\n", decision_text(r));
+            throw CtlError("no session started: the decision is deny");
+        }
+    });
+    auto* end = session->add_subcommand("end", "end a session");
+    static std::int64_t e_id = 0;
+    static std::string e_end_at;
+    end->add_option("ID", e_id, "session id")->required();
+    end->add_option("--at", e_end_at, "time (default: now)");
+    end->callback([&ctl] {
+        std::string err;
+        if (!ctl.gatekeeper().end_session(e_id, ctl.at(e_end_at), "kioskctl", "ended", &err))
+            throw CtlError(err);
+        fmt::print("session {} ended\n", e_id);
+    });
+    auto* sessions = app.add_subcommand("sessions", "list active sessions");
+    static bool ss_json = false, ss_all = false;
+    static std::string ss_at;
+    sessions->add_flag("--json", ss_json, "print JSON");
+    sessions->add_flag("--all", ss_all, "include ended sessions");
+    sessions->add_option("--at", ss_at, "as at this time (default: now)");
+    sessions->callback([&ctl] {
+        Instant now = ctl.at(ss_at);
+        std::vector<SessionRecord> list;
+        std::string err;
+        if (!ctl.data().local().list_sessions(!ss_all, now, &list, &err)) throw CtlError(err);
+        if (ss_json) {
+            json arr = json::array();
+            for (auto& s : list) arr.push_back(session_json(s, now));
+            fmt::print("{}\n", arr.dump());
+            return;
+        }
+        if (list.empty()) fmt::print("no {}sessions\n", ss_all ? "" : "active ");
+        for (auto& s : list)
+            fmt::print("{:>5}  {:<32}  {} -> {}{}{}\n", s.id, s.trainee_no,
+                       format_instant(s.started_at), format_instant(s.ends_at),
+                       s.active_at(now) ? "  active" : "  " + s.end_reason,
+                       s.override_by.empty() ? "" : "  override by " + s.override_by);
+    });
+
+    // ---- staff ---------------------------------------------------------------------------
+    auto* staff = app.add_subcommand("staff", "staff members (PIN on stdin)");
+    staff->require_subcommand(1);
+    auto* sadd = staff->add_subcommand("add", "add a staff member; reads the PIN from stdin");
+    static std::string sa_id, sa_name, sa_card;
+    sadd->add_option("--id", sa_id, "staff id")->required();
+    sadd->add_option("--name", sa_name, "name")->required();
+    sadd->add_option("--card", sa_card, "staff card UID (hex)")->required();
+    sadd->callback([&ctl] {
+        auto uid = ctl.card(sa_card);
+        std::string pin;
+        if (!std::getline(std::cin, pin)) throw CtlError("no PIN on stdin");
+        while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+        auto& d = ctl.data();
+        std::string hash = card_hash(d.secret(), uid), err;
+        std::optional<CardBinding> b;
+        if (!d.local().find_binding(hash, &b, &err)) throw CtlError(err);
+        if (b && !b->revoked)
+            throw CtlError("this card is enrolled as a trainee card: use another card for staff");
+        if (!d.local().add_staff(sa_id, sa_name, hash, pin, &err)) throw CtlError(err);
+        audit_or_fail(ctl, {now(), "staff.add", "kioskctl", "", card_hash_prefix(hash), "ok",
+                            json{{"staff", sa_id}}.dump()});
+        fmt::print("staff {} added\n", sa_id);
+    });
+    auto* srm = staff->add_subcommand("remove", "remove a staff member");
+    static std::string sr_id;
+    srm->add_option("--id", sr_id, "staff id")->required();
+    srm->callback([&ctl] {
+        std::string err;
+        if (!ctl.data().local().remove_staff(sr_id, &err)) throw CtlError(err);
+        audit_or_fail(
+            ctl, {now(), "staff.remove", "kioskctl", "", "", "ok", json{{"staff", sr_id}}.dump()});
+        fmt::print("staff {} removed\n", sr_id);
+    });
+    staff->add_subcommand("list", "list staff members")->callback([&ctl] {
+        std::vector<db::StaffMember> list;
+        std::string err;
+        if (!ctl.data().local().list_staff(&list, &err)) throw CtlError(err);
+        for (auto& m : list)
+            fmt::print("{}  {}  card {}{}\n", m.id, m.name, card_hash_prefix(m.card_hash),
+                       m.locked_until && *m.locked_until > now()
+                           ? "  locked until " + format_instant(*m.locked_until)
+                           : "");
+    });
+
+    // ---- audit ---------------------------------------------------------------------------
+    auto* audit = app.add_subcommand("audit", "verify or export the audit trail");
+    audit->require_subcommand(1);
+    audit->add_subcommand("verify", "recompute the hash chain")->callback([&ctl] {
+        db::AuditVerifyResult v;
+        std::string err;
+        if (!ctl.data().audit().verify(&v, &err)) throw CtlError(err);
+        if (!v.ok) throw CtlError(fmt::format("audit chain broken: {}", v.problem));
+        fmt::print("audit chain verifies: {} rows, head {}\n", v.rows, v.head_hash);
+    });
+    auto* exp = audit->add_subcommand("export", "export events");
+    static std::string x_format = "csv", x_since;
+    exp->add_option("--format", x_format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+    exp->add_option("--since", x_since, "only events at or after this time (ISO 8601)");
+    exp->callback([&ctl] {
+        std::optional<Instant> since;
+        if (!x_since.empty()) {
+            since = parse_instant(x_since);
+            if (!since)
+                throw CtlError(fmt::format("--since '{}' is not an ISO 8601 time", x_since));
+        }
+        std::string err;
+        if (!ctl.data().audit().export_events(std::cout, x_format, since, &err))
+            throw CtlError(err);
+    });
+
+    // ---- status --------------------------------------------------------------------------
+    auto* status = app.add_subcommand("status", "mirror age and sequence, counts, sessions");
+    static bool st_json = false;
+    static std::string st_at;
+    status->add_flag("--json", st_json, "print JSON");
+    status->add_option("--at", st_at, "as at this time (default: now)");
+    status->callback([&ctl] {
+        Instant now = ctl.at(st_at);
+        auto& d = ctl.data();
+        const Policy& p = ctl.config().policy;
+        std::string err;
+        std::optional<FeedState> fs;
+        if (!d.mirror().feed_state(&fs, &err)) throw CtlError(err);
+        std::vector<SessionRecord> active;
+        if (!d.local().active_sessions(now, &active, &err)) throw CtlError(err);
+        std::int64_t audit_seq = 0;
+        std::string audit_head;
+        if (!d.audit().head(&audit_seq, &audit_head, &err)) throw CtlError(err);
+        json j;
+        j["data_dir"] = d.dir();
+        j["now"] = format_instant(now);
+        json m;
+        if (fs) {
+            double age =
+                std::chrono::duration<double, std::ratio<3600>>(now - fs->generated_at).count();
+            m = json{{"sequence", fs->sequence},
+                     {"generated_at", format_instant(fs->generated_at)},
+                     {"applied_at", format_instant(fs->applied_at)},
+                     {"key_id", fs->key_id},
+                     {"age_hours", std::round(age * 100) / 100},
+                     {"state", age > p.max_age_hours    ? "stale"
+                               : age > p.warn_age_hours ? "aging"
+                                                        : "fresh"},
+                     {"trainees", fs->trainees},
+                     {"certificates", fs->certificates}};
+        } else {
+            m = json{
+                {"state", "empty"}, {"sequence", nullptr}, {"trainees", 0}, {"certificates", 0}};
+        }
+        j["mirror"] = m;
+        j["sessions"] = json{{"active", active.size()},
+                             {"seats", p.seats},
+                             {"free", std::max<int>(0, p.seats - static_cast<int>(active.size()))}};
+        j["audit"] = json{{"rows", audit_seq}, {"head", audit_head}};
+        if (st_json) {
+            fmt::print("{}\n", j.dump(2));
+            return;
+        }
+        fmt::print("data dir   {}\n", d.dir());
+        if (fs)
+            fmt::print(
+                "mirror     sequence {}, generated {} ({} h old, {}), {} trainees, {} "
+                "certificates\n",
+                fs->sequence, format_instant(fs->generated_at), m["age_hours"].get<double>(),
+                m["state"].get<std::string>(), fs->trainees, fs->certificates);
+        else
+            fmt::print(
+                "mirror     empty: no snapshot applied yet (every tap is refused: MIRROR_STALE)\n");
+        fmt::print("sessions   {} active of {} seats\n", active.size(), p.seats);
+        fmt::print("audit      {} rows, head {}\n", audit_seq, audit_head);
+    });
+}
+
+}  // namespace kiosk
