@@ -1,0 +1,359 @@
+// The nightly sync end to end, over real files: a signed snapshot (signed by our signer and by the
+// stock `minisign` tool) is verified, checked against the mirror's sequence and time, validated
+// and applied; every rejection leaves mirror.db byte-for-byte unchanged and is audited in the real
+// audit.db (AuditStore).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "db/audit_store.h"
+#include "db/feed_import.h"
+#include "db/minisign.h"
+#include "db/sqlite.h"
+
+namespace kiosk::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+const std::string kHeader =
+    "trainee_no,name,affiliation,course,provider,certificate_no,completed_on,status,"
+    "request_accepted_on,user_since\n";
+
+std::string rows(int from, int to) {
+    std::string s;
+    for (int i = from; i < to; ++i) {
+        std::string no = "T-" + std::to_string(i);
+        s += no + ",Name " + no + ",Univ,OVERVIEW,PMDA,O-" + std::to_string(i) +
+             ",2024-03-01,issued,2024-01-10,\n";
+        s += no + ",Name " + no + ",Univ,SYSOP,PMDA,S-" + std::to_string(i) +
+             ",2024-03-05,issued,2024-01-10,\n";
+    }
+    return s;
+}
+
+class FeedImportTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/kiosk-sync-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        std::array<unsigned char, 32> seed{};
+        seed.fill(42);
+        kp_ = minisign_keypair_from_seed(seed);
+        std::string err;
+        ASSERT_TRUE(write_minisign_key_files(kp_, path("office.pub"), path("office.key"), &err));
+        mirror_ = std::make_unique<MirrorStore>(path("mirror.db"), true);
+        audit_ = std::make_unique<AuditStore>(path("audit.db"), true);
+    }
+    void TearDown() override {
+        mirror_.reset();
+        audit_.reset();
+        fs::remove_all(dir_);
+    }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+    // Writes completions.csv and signs it with sequence/generated_at.
+    void publish(const std::string& csv, std::int64_t seq,
+                 const std::string& generated_at = "2026-11-24T02:00:00+09:00") {
+        std::ofstream(path("completions.csv"), std::ios::binary | std::ios::trunc) << csv;
+        std::string err;
+        ASSERT_TRUE(
+            minisign_sign_file(path("completions.csv"), kp_,
+                               "sequence=" + std::to_string(seq) + " generated_at=" + generated_at,
+                               path("completions.csv.minisig"), &err))
+            << err;
+    }
+    SyncRequest request() const {
+        SyncRequest req;
+        req.csv_path = path("completions.csv");
+        req.public_key_path = path("office.pub");
+        req.now = *parse_instant("2026-11-24T03:00:00+09:00");
+        return req;
+    }
+    bool sync(const SyncRequest& req, SyncReport* report, std::string* err) {
+        return sync_snapshot(req, *mirror_, *audit_, report, err);
+    }
+    // The mirror as bytes on disk plus a logical dump through a separate read-only connection.
+    std::string mirror_image() {
+        std::string image = slurp(path("mirror.db"));
+        Database ro(path("mirror.db"), Database::Mode::ReadOnly);
+        for (auto sql : {"SELECT * FROM feed_state", "SELECT * FROM trainees ORDER BY 1",
+                         "SELECT * FROM certificates ORDER BY 1"}) {
+            auto st = ro.prepare(sql);
+            while (st.step())
+                for (int c = 0; c < 8; ++c) image += "|" + st.column_text(c);
+        }
+        return image;
+    }
+    std::vector<AuditRow> audit_rows() {
+        std::vector<AuditRow> out;
+        std::string err;
+        EXPECT_TRUE(audit_->latest(100, &out, &err)) << err;
+        return out;  // newest first
+    }
+    // Applies the base snapshot (10 trainees, 20 certificates) as sequence 5.
+    void apply_base() {
+        publish(kHeader + rows(0, 10), 5, "2026-11-23T02:00:00+09:00");
+        SyncReport report;
+        std::string err;
+        ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    }
+    // Runs a sync that must be rejected with a message containing `expect`, the mirror unchanged
+    // and a "sync.rejected" audit event added.
+    SyncReport expect_rejected(const SyncRequest& req, const std::string& expect) {
+        const std::string before = mirror_image();
+        const size_t audited = audit_rows().size();
+        SyncReport report;
+        std::string err;
+        EXPECT_FALSE(sync(req, &report, &err));
+        EXPECT_NE(err.find(expect), std::string::npos) << err;
+        EXPECT_EQ(report.rejected, err.substr(0, report.rejected.size()));
+        EXPECT_FALSE(report.applied);
+        EXPECT_EQ(mirror_image(), before) << "a rejected snapshot changed mirror.db";
+        auto audit = audit_rows();
+        EXPECT_EQ(audit.size(), audited + 1);
+        if (!audit.empty()) {
+            EXPECT_EQ(audit[0].event.kind, "sync.rejected");
+            EXPECT_EQ(audit[0].event.outcome, "rejected");
+            auto detail = nlohmann::json::parse(audit[0].event.detail);
+            EXPECT_EQ(detail["file"], req.csv_path);
+            EXPECT_FALSE(detail["reason"].get<std::string>().empty());
+        }
+        return report;
+    }
+
+    fs::path dir_;
+    MinisignKeyPair kp_;
+    std::unique_ptr<MirrorStore> mirror_;
+    std::unique_ptr<AuditStore> audit_;
+};
+
+TEST_F(FeedImportTest, AppliesASignedSnapshotReportsAndAuditsIt) {
+    publish(kHeader + rows(0, 3), 1);
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_TRUE(report.applied);
+    EXPECT_EQ(report.sequence_from, 0);
+    EXPECT_EQ(report.sequence_to, 1);
+    EXPECT_EQ(report.key_id, minisign_key_id_hex(kp_.key_id));
+    EXPECT_EQ(report.diff.trainees_added, 3);
+    EXPECT_EQ(report.diff.certificates_added, 6);
+    EXPECT_EQ(report.rows_read, 6);
+    std::optional<Trainee> t;
+    ASSERT_TRUE(mirror_->find_trainee("T-2", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->certificates.size(), 2u);
+    std::optional<FeedState> fs;
+    ASSERT_TRUE(mirror_->feed_state(&fs, &err));
+    EXPECT_EQ(fs->sequence, 1);
+    EXPECT_EQ(format_instant(fs->generated_at), "2026-11-24T02:00:00+09:00");
+    EXPECT_EQ(fs->key_id, report.key_id);
+    auto audit = audit_rows();
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].event.kind, "sync.applied");
+    EXPECT_EQ(audit[0].event.outcome, "ok");
+    auto detail = nlohmann::json::parse(audit[0].event.detail);
+    EXPECT_EQ(detail["sequence"], 1);
+    EXPECT_EQ(detail["certificates"]["added"], 6);
+    EXPECT_EQ(audit[0].event.detail.find("Name T-"), std::string::npos) << "no names in audit";
+    // The report renders both ways.
+    auto j = nlohmann::json::parse(report.to_json());
+    EXPECT_EQ(j["trainees"]["added"], 3);
+    EXPECT_EQ(j["sequence_to"], 1);
+    EXPECT_NE(report.to_text().find("trainees: 3 added"), std::string::npos);
+}
+
+TEST_F(FeedImportTest, NextSnapshotReportsTheDifferences) {
+    apply_base();
+    std::string changed = kHeader + rows(1, 10) + rows(10, 11);  // T-0 gone, T-10 new
+    changed += "T-3,Name T-3,Univ,ADVANCED,PMDA,A-3,2024-04-01,issued,2024-01-10,\n";
+    publish(changed, 6);
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_EQ(report.sequence_from, 5);
+    EXPECT_EQ(report.diff.trainees_added, 1);
+    EXPECT_EQ(report.diff.trainees_removed, 1);
+    EXPECT_EQ(report.diff.certificates_added, 3);
+    EXPECT_EQ(report.diff.certificates_removed, 2);
+    EXPECT_EQ(report.diff.certificates_changed, 0);
+}
+
+TEST_F(FeedImportTest, ReplayedSequenceIsRejected) {
+    apply_base();
+    publish(kHeader + rows(0, 10), 3, "2026-11-24T02:00:00+09:00");
+    expect_rejected(request(), "sequence 3 is not greater than the mirror's 5: replayed snapshot");
+    publish(kHeader + rows(0, 10), 5, "2026-11-24T02:00:00+09:00");
+    expect_rejected(request(), "sequence 5 is not greater than the mirror's 5");
+}
+
+TEST_F(FeedImportTest, OlderGeneratedAtIsRejected) {
+    apply_base();
+    publish(kHeader + rows(0, 10), 6, "2026-11-22T02:00:00+09:00");
+    expect_rejected(request(), "is older than the mirror's");
+}
+
+TEST_F(FeedImportTest, GeneratedMoreThanAnHourInTheFutureIsRejected) {
+    apply_base();
+    publish(kHeader + rows(0, 10), 6, "2026-11-24T04:00:01+09:00");  // now is 03:00
+    expect_rejected(request(), "more than 1 hour after now");
+    publish(kHeader + rows(0, 10), 6, "2026-11-24T04:00:00+09:00");  // exactly 1 h: accepted
+    std::string err;
+    SyncReport report;
+    EXPECT_TRUE(sync(request(), &report, &err)) << err;
+}
+
+TEST_F(FeedImportTest, TamperedSnapshotIsRejectedBeforeAnyParsing) {
+    apply_base();
+    publish(kHeader + rows(0, 10), 6);
+    std::ofstream(path("completions.csv"), std::ios::app) << "garbage,\"unterminated\n";
+    auto report = expect_rejected(request(), "signature does not match the file");
+    EXPECT_TRUE(report.errors.empty()) << "the CSV must not be parsed before the signature";
+}
+
+TEST_F(FeedImportTest, SnapshotFromAnotherKeyIsRejected) {
+    apply_base();
+    std::array<unsigned char, 32> other_seed{};
+    auto other = minisign_keypair_from_seed(other_seed);
+    std::ofstream(path("completions.csv"), std::ios::trunc) << kHeader + rows(0, 10);
+    std::string err;
+    ASSERT_TRUE(minisign_sign_file(path("completions.csv"), other,
+                                   "sequence=9 generated_at=2026-11-24T02:00:00+09:00",
+                                   path("completions.csv.minisig"), &err));
+    expect_rejected(request(), "signed with key " + minisign_key_id_hex(other.key_id));
+}
+
+TEST_F(FeedImportTest, MissingSignatureOrKeyIsRejected) {
+    apply_base();
+    publish(kHeader + rows(0, 10), 6);
+    fs::remove(path("completions.csv.minisig"));
+    expect_rejected(request(), "cannot open signature file");
+    publish(kHeader + rows(0, 10), 6);
+    auto req = request();
+    req.public_key_path = path("nope.pub");
+    expect_rejected(req, "cannot use the pinned public key");
+    req = request();
+    req.encoding = "cp932";
+    expect_rejected(req, "encoding 'cp932' is not supported");
+}
+
+TEST_F(FeedImportTest, OneInvalidRowRejectsTheWholeFileWithLineAndColumn) {
+    apply_base();
+    std::string csv = kHeader + rows(0, 1) +
+                      "T-1,Name T-1,Univ,OVERVIEW,PMDA,O-1,2024-13-01,issued,2024-01-10,\n" +
+                      "T-2,Name T-2,Univ,OVERVIEW,PMDA,O-2,someday,issued,2024-01-10,\n" +
+                      rows(3, 10);
+    publish(csv, 6);
+    auto report = expect_rejected(
+        request(), "line 4, column completed_on: '2024-13-01' is not a date (YYYY-MM-DD)");
+    ASSERT_EQ(report.errors.size(), 2u);
+    EXPECT_EQ(report.errors[1],
+              "line 5, column completed_on: 'someday' is not a date (YYYY-MM-DD)");
+    auto audit = audit_rows();
+    EXPECT_EQ(audit[0].event.detail.find("Name T-"), std::string::npos) << "no names in audit";
+    EXPECT_NE(audit[0].event.detail.find("line 4, column completed_on"), std::string::npos);
+}
+
+TEST_F(FeedImportTest, MaxInvalidRowsSkipsAndReportsBadRows) {
+    apply_base();
+    std::string csv =
+        kHeader + rows(0, 10) + "T-99,Name,Univ,OVERVIEW,PMDA,O-99,2024-13-01,issued,2024-01-10,\n";
+    publish(csv, 6);
+    auto req = request();
+    req.max_invalid_rows = 1;
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_EQ(report.skipped_lines, (std::vector<std::int64_t>{22}));
+    ASSERT_EQ(report.errors.size(), 1u);
+    EXPECT_EQ(report.diff.trainees_added, 0);
+}
+
+TEST_F(FeedImportTest, MassRemovalIsRejectedUnlessAllowed) {
+    apply_base();
+    publish(kHeader + rows(0, 8), 6);  // removes 2 of 10 trainees: 20% > 10%
+    expect_rejected(request(), "would remove 2 of the mirror's 10 trainees");
+    auto req = request();
+    req.allow_mass_removal = true;
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_EQ(report.diff.trainees_removed, 2);
+    publish(kHeader + rows(0, 7), 7);  // 1 of 8: 12.5%, allowed with a higher fraction
+    req = request();
+    req.max_removed_fraction = 0.2;
+    EXPECT_TRUE(sync(req, &report, &err)) << err;
+}
+
+TEST_F(FeedImportTest, DryRunChangesNothingAndReportsTheDiff) {
+    apply_base();
+    publish(kHeader + rows(0, 12), 6);
+    const std::string before = mirror_image();
+    const size_t audited = audit_rows().size();
+    auto req = request();
+    req.dry_run = true;
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_TRUE(report.dry_run);
+    EXPECT_FALSE(report.applied);
+    EXPECT_EQ(report.diff.trainees_added, 2);
+    EXPECT_EQ(mirror_image(), before);
+    EXPECT_EQ(audit_rows().size(), audited);
+    EXPECT_NE(report.to_text().find("dry run"), std::string::npos);
+}
+
+TEST_F(FeedImportTest, WarningsReachTheReport) {
+    std::string csv =
+        "trainee_no,name,course,certificate_no,completed_on,status,"
+        "request_accepted_on,remarks\n"
+        "T-1,A,OVERVIEW,C-1,2023-12-01,issued,2024-01-10,x\n";
+    publish(csv, 1);
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    ASSERT_EQ(report.warnings.size(), 2u);
+    EXPECT_NE(report.warnings[0].find("remarks"), std::string::npos);
+    EXPECT_NE(report.warnings[1].find("TR-8"), std::string::npos);
+}
+
+int run(const std::string& cmd) {
+    int status = std::system((cmd + " </dev/null >/dev/null 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(FeedImportTest, SnapshotSignedByStockMinisignApplies) {
+    ASSERT_EQ(run("minisign -G -W -p " + path("stock.pub") + " -s " + path("stock.key")), 0);
+    std::ofstream(path("completions.csv"), std::ios::trunc) << kHeader + rows(0, 4);
+    ASSERT_EQ(run("minisign -S -s " + path("stock.key") + " -m " + path("completions.csv") +
+                  " -t 'sequence=42 generated_at=2026-11-24T02:00:00+09:00'"),
+              0);
+    auto req = request();
+    req.public_key_path = path("stock.pub");
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_EQ(report.sequence_to, 42);
+    EXPECT_EQ(report.diff.certificates_added, 8);
+    // A legacy (-l) signature of the next snapshot is refused.
+    ASSERT_EQ(run("minisign -S -l -s " + path("stock.key") + " -m " + path("completions.csv") +
+                  " -t 'sequence=43 generated_at=2026-11-24T02:00:00+09:00'"),
+              0);
+    expect_rejected(req, "legacy");
+}
+
+}  // namespace
+}  // namespace kiosk::db
