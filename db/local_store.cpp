@@ -171,7 +171,7 @@ void LocalStore::set_pin_pepper(const SiteSecret& pepper) { pepper_ = pepper; }
 bool LocalStore::find_binding(std::string_view card_hash, std::optional<CardBinding>* out,
                               std::string* err) {
     try {
-        auto st = db_->prepare(
+        auto st = db_->cached(
             "SELECT card_hash, trainee_no, revoked, enrolled_at, revoked_at FROM cards "
             "WHERE card_hash = ?");
         st.bind(1, card_hash);
@@ -183,7 +183,7 @@ bool LocalStore::find_binding(std::string_view card_hash, std::optional<CardBind
                            .trainee_no = st.column_text(1),
                            .revoked = st.column_int(2) != 0,
                            .enrolled_at = instant(st.column_int(3)),
-                           .revoked_at = opt_instant(st, 4)};
+                           .revoked_at = opt_instant(*st, 4)};
         return true;
     } catch (const std::exception& e) {
         *err = fmt::format("cannot read card bindings: {}", describe(e));
@@ -198,7 +198,7 @@ bool LocalStore::active_sessions(Instant now, std::vector<SessionRecord>* out, s
 bool LocalStore::had_session(std::string_view trainee_no, Instant now, bool* out,
                              std::string* err) {
     try {
-        auto st = db_->prepare(
+        auto st = db_->cached(
             "SELECT EXISTS (SELECT 1 FROM sessions WHERE trainee_no = ? AND started_at < ?)");
         st.bind(1, trainee_no).bind(2, secs(now));
         st.step();
@@ -212,7 +212,7 @@ bool LocalStore::had_session(std::string_view trainee_no, Instant now, bool* out
 
 bool LocalStore::revisions(std::vector<Revision>* out, std::string* err) {
     try {
-        auto st = db_->prepare(
+        auto st = db_->cached(
             "SELECT id, effective_on, new_users_from, excludes_new_users, advise_existing, rule "
             "FROM revisions ORDER BY effective_on, id");
         out->clear();
@@ -395,10 +395,10 @@ bool LocalStore::list_sessions(bool active_only, Instant now, std::vector<Sessio
         std::string sql(kSessionColumns);
         if (active_only) sql += " WHERE ended_at IS NULL AND ends_at > ?";
         sql += " ORDER BY id";
-        auto st = db_->prepare(sql);
+        auto st = db_->cached(sql);
         if (active_only) st.bind(1, secs(now));
         out->clear();
-        while (st.step()) out->push_back(read_session(st));
+        while (st.step()) out->push_back(read_session(*st));
         return true;
     } catch (const std::exception& e) {
         *err = fmt::format("cannot read sessions: {}", describe(e));

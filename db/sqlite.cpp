@@ -43,7 +43,19 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     }
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    cache_.clear();  // finalize cached statements before closing
+    sqlite3_close_v2(db_);
+}
+
+CachedStatement Database::cached(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end())
+        it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
+    return CachedStatement(*it->second);
+}
+
+CachedStatement::~CachedStatement() { s_->reset(); }
 
 void Database::exec(std::string_view sql) {
     std::string s(sql);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -26,6 +27,7 @@ private:
 };
 
 class Statement;
+class CachedStatement;
 
 class Database {
 public:
@@ -39,6 +41,9 @@ public:
 
     void exec(std::string_view sql);  // one or more statements, no results
     Statement prepare(std::string_view sql);
+    // A statement prepared once per connection and kept for its life (for hot paths: a lookup
+    // pays no prepare cost). The guard resets it (ending its read) when it goes out of scope.
+    CachedStatement cached(std::string_view sql);
     std::int64_t last_insert_rowid() const;
     int changes() const;
     int user_version();
@@ -49,6 +54,7 @@ public:
 private:
     sqlite3* db_ = nullptr;
     std::string path_;
+    std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
 class Statement {
@@ -87,6 +93,33 @@ public:
 private:
     Database* db_;
     sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A borrowed cached statement; resets it on destruction so no read stays open.
+class CachedStatement {
+public:
+    explicit CachedStatement(Statement& s) : s_(&s) {}
+    ~CachedStatement();
+    CachedStatement(const CachedStatement&) = delete;
+    CachedStatement& operator=(const CachedStatement&) = delete;
+    Statement* operator->() { return s_; }
+    Statement& operator*() { return *s_; }
+    // The Statement API, forwarded, so a cached statement reads like a prepared one.
+    template <class... A>
+    CachedStatement& bind(A&&... a) {
+        s_->bind(std::forward<A>(a)...);
+        return *this;
+    }
+    bool step() { return s_->step(); }
+    void run() { s_->run(); }
+    bool is_null(int col) const { return s_->is_null(col); }
+    std::int64_t column_int(int col) const { return s_->column_int(col); }
+    double column_double(int col) const { return s_->column_double(col); }
+    std::string column_text(int col) const { return s_->column_text(col); }
+    std::optional<std::string> column_opt_text(int col) const { return s_->column_opt_text(col); }
+
+private:
+    Statement* s_;
 };
 
 // BEGIN (IMMEDIATE by default) ... COMMIT; rolls back if destroyed before commit().

@@ -105,7 +105,7 @@ const std::vector<DemoCard>& demo_cards() {
         {"04D0000000000001", "D-0001", "qualified MID-NET user", "grant", Setup::Enrolled},
         {"012E4CD2A1B2C302", "D-0002", "newcomer (FeliCa IDm)", "grant +BRIEFING_NEEDED",
          Setup::Enrolled},
-        {"04D0000000000003", "D-0003", "existing user, legacy certificates",
+        {"04D0000000000003", "D-0003", "existing user on legacy certificates",
          "grant +RETAKE_ADVISED", Setup::Enrolled},
         {"04D0000000000004", "D-0004", "Overview only", "deny COURSE_MISSING", Setup::Enrolled},
         {"04D0000000000005", "D-0005", "courses in the wrong order", "deny ORDER_VIOLATION",

@@ -39,7 +39,7 @@ def tampered(what, statement, row):
     h.check(p.returncode == 1 and f"row {row}" in p.stderr,
             f"{what}: verify fails naming row {row}: {p.stderr.strip()}")
 
-tampered("altered outcome", "UPDATE events SET outcome='grant' WHERE seq=5", 5)
+tampered("altered outcome", "UPDATE events SET outcome='tampered' WHERE seq=5", 5)
 tampered("altered detail", "UPDATE events SET detail='{}' WHERE seq=7", 7)
 tampered("deleted row", "DELETE FROM events WHERE seq=4", 4)
 tampered("reordered rows",
