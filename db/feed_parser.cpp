@@ -73,6 +73,38 @@ size_t utf8_length(std::string_view s) {
     return n;
 }
 
+std::int64_t FeedParser::LineIndex::find(std::uint64_t hash) const {
+    if (slots_.empty()) return 0;
+    if (hash == 0) hash = 1;  // 0 marks an empty slot
+    size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask; slots_[i].first != 0; i = (i + 1) & mask)
+        if (slots_[i].first == hash) return slots_[i].second;
+    return 0;
+}
+
+void FeedParser::LineIndex::add(std::uint64_t hash, std::int64_t line) {
+    if (hash == 0) hash = 1;
+    if ((used_ + 1) * 2 > slots_.size()) grow();
+    size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i].first != 0) i = (i + 1) & mask;
+    slots_[i] = {hash, line};
+    ++used_;
+}
+
+void FeedParser::LineIndex::grow() {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> old(
+        std::max<size_t>(1024, slots_.size() * 2));
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (const auto& e : old) {
+        if (e.first == 0) continue;
+        size_t i = e.first & mask;
+        while (slots_[i].first != 0) i = (i + 1) & mask;
+        slots_[i] = e;
+    }
+}
+
 FeedParser::FeedParser(CsvReader& reader, FeedParseOptions options)
     : reader_(reader), options_(options) {
     for (int& c : columns_) c = -1;
@@ -229,10 +261,10 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     if (!ok) return false;
 
     // Rules across rows.
-    auto cert_it = certificate_lines_.find(cert.certificate_no);
-    if (cert_it != certificate_lines_.end())
-        error(kCertificateNo, fmt::format("{} is already used on line {}",
-                                          quoted(cert.certificate_no), cert_it->second));
+    const std::uint64_t cert_hash = std::hash<std::string_view>{}(cert.certificate_no);
+    if (std::int64_t first = certificate_lines_.find(cert_hash); first != 0)
+        error(kCertificateNo,
+              fmt::format("{} is already used on line {}", quoted(cert.certificate_no), first));
     auto tr_it = trainees_.find(out->trainee_no);
     if (tr_it != trainees_.end()) {
         const TraineeSeen& seen = tr_it->second;
@@ -248,7 +280,7 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     }
     if (!ok) return false;
 
-    certificate_lines_.emplace(cert.certificate_no, line);
+    certificate_lines_.add(cert_hash, line);
     if (tr_it == trainees_.end()) {
         tr_it = trainees_
                     .emplace(out->trainee_no, TraineeSeen{line, 0, out->name, out->affiliation,

@@ -94,7 +94,22 @@ private:
     std::int64_t invalid_rows_ = 0;
     std::vector<std::string> warnings_;
     std::int64_t rows_read_ = 0;
-    std::unordered_map<std::string, std::int64_t> certificate_lines_;
+    // Certificate numbers seen, as 64-bit hashes → first line, in an open-addressing table (a
+    // million std::string nodes cost more than the rest of the validation). Two different
+    // numbers with the same hash (about 1 in 10^7 for a million-row file) would be reported as a
+    // duplicate: the file is rejected and the mirror kept — a fail-safe false alarm.
+    class LineIndex {
+    public:
+        // The line recorded for `hash`, 0 when none.
+        std::int64_t find(std::uint64_t hash) const;
+        void add(std::uint64_t hash, std::int64_t line);  // hash not yet recorded
+
+    private:
+        void grow();
+        std::vector<std::pair<std::uint64_t, std::int64_t>> slots_;
+        size_t used_ = 0;
+    };
+    LineIndex certificate_lines_;
     std::unordered_map<std::string, TraineeSeen> trainees_;
 };
 

@@ -92,7 +92,7 @@ MirrorStore::~MirrorStore() = default;
 bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
                                std::string* err) {
     try {
-        auto t = db_->prepare(
+        auto t = db_->cached(
             "SELECT name, affiliation, request_accepted_on, user_since FROM trainees "
             "WHERE trainee_no = ?");
         t.bind(1, trainee_no);
@@ -118,7 +118,7 @@ bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Traine
         if (!stored_date(t.column_opt_text(2), "request_accepted_on", &tr.request_accepted_on) ||
             !stored_date(t.column_opt_text(3), "user_since", &tr.user_since))
             return false;
-        auto c = db_->prepare(
+        auto c = db_->cached(
             "SELECT certificate_no, course, course_code, provider, completed_on, status, "
             "file_order FROM certificates WHERE trainee_no = ? ORDER BY file_order");
         c.bind(1, trainee_no);
@@ -150,7 +150,7 @@ bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Traine
 
 bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
     try {
-        auto st = db_->prepare(
+        auto st = db_->cached(
             "SELECT sequence, generated_at, key_id, applied_at, trainees, certificates "
             "FROM feed_state WHERE id = 1");
         if (!st.step()) {
@@ -178,6 +178,7 @@ struct SnapshotImport::Impl {
     Database& db;
     bool open = true;
     bool diffed = false;
+    SnapshotDiff diff;
     std::int64_t trainees = 0, certificates = 0;
     Statement insert_trainee;
     Statement insert_certificate;
@@ -233,7 +234,9 @@ void SnapshotImport::rollback() {
     try {
         impl_->db.exec(
             "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS "
-            "temp.stage_certificates; PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = "
+            "temp.stage_certificates; DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF "
+            "EXISTS temp.certificate_changes; PRAGMA main.cache_size = -2000; PRAGMA "
+            "temp.cache_size = "
             "-2000;");
     } catch (...) {
     }
@@ -289,6 +292,9 @@ constexpr std::string_view kCertificateSame =
 
 }  // namespace
 
+// One pass from the staged rows into the mirror's primary key finds what is added or changed
+// (kept as staging rowids in temp.*_changes); the removed count follows from the totals, and the
+// removed rows are looked for only when there are some. commit() then touches only those rows.
 bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     if (!impl_->open || impl_->diffed) {
         *err = "the import is closed";
@@ -296,42 +302,34 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     }
     Database& db = impl_->db;
     try {
-        db.exec(
-            "CREATE UNIQUE INDEX temp.stage_trainees_no ON stage_trainees(trainee_no);"
-            "CREATE UNIQUE INDEX temp.stage_certificates_no ON "
-            "stage_certificates(certificate_no);");
+        db.exec(fmt::format(
+            "DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF EXISTS "
+            "temp.certificate_changes;"
+            "CREATE TEMP TABLE trainee_changes AS SELECT s.rowid AS srow, t.trainee_no IS NULL "
+            "AS added FROM temp.stage_trainees s LEFT JOIN main.trainees t ON t.trainee_no = "
+            "s.trainee_no WHERE t.trainee_no IS NULL OR NOT ({});"
+            "CREATE TEMP TABLE certificate_changes AS SELECT s.rowid AS srow, t.certificate_no "
+            "IS NULL AS added FROM temp.stage_certificates s LEFT JOIN main.certificates t ON "
+            "t.certificate_no = s.certificate_no WHERE t.certificate_no IS NULL OR NOT ({});",
+            kTraineeSame, kCertificateSame));
         SnapshotDiff d;
         d.trainees_after = impl_->trainees;
         d.certificates_after = impl_->certificates;
         d.trainees_before = count(db, "SELECT count(*) FROM main.trainees");
         d.certificates_before = count(db, "SELECT count(*) FROM main.certificates");
-        d.trainees_added = count(db,
-                                 "SELECT count(*) FROM temp.stage_trainees s WHERE NOT EXISTS "
-                                 "(SELECT 1 FROM main.trainees t WHERE t.trainee_no = "
-                                 "s.trainee_no)");
-        d.trainees_removed = count(db,
-                                   "SELECT count(*) FROM main.trainees t WHERE NOT EXISTS "
-                                   "(SELECT 1 FROM temp.stage_trainees s WHERE s.trainee_no = "
-                                   "t.trainee_no)");
-        d.trainees_changed =
-            count(db, fmt::format("SELECT count(*) FROM temp.stage_trainees s JOIN main.trainees t "
-                                  "ON t.trainee_no = s.trainee_no WHERE NOT ({})",
-                                  kTraineeSame));
+        d.trainees_added = count(db, "SELECT count(*) FROM temp.trainee_changes WHERE added");
+        d.trainees_changed = count(db, "SELECT count(*) FROM temp.trainee_changes WHERE NOT added");
         d.certificates_added =
-            count(db,
-                  "SELECT count(*) FROM temp.stage_certificates s WHERE NOT EXISTS "
-                  "(SELECT 1 FROM main.certificates t WHERE t.certificate_no = s.certificate_no)");
-        d.certificates_removed =
-            count(db,
-                  "SELECT count(*) FROM main.certificates t WHERE NOT EXISTS "
-                  "(SELECT 1 FROM temp.stage_certificates s WHERE s.certificate_no = "
-                  "t.certificate_no)");
+            count(db, "SELECT count(*) FROM temp.certificate_changes WHERE added");
         d.certificates_changed =
-            count(db, fmt::format("SELECT count(*) FROM temp.stage_certificates s JOIN "
-                                  "main.certificates t ON t.certificate_no = s.certificate_no "
-                                  "WHERE NOT ({})",
-                                  kCertificateSame));
+            count(db, "SELECT count(*) FROM temp.certificate_changes WHERE NOT added");
+        // Staged keys are unique (the parser checks certificate numbers; trainees are staged
+        // once), so every staged row not added matches exactly one mirror row.
+        d.trainees_removed = d.trainees_before - (d.trainees_after - d.trainees_added);
+        d.certificates_removed =
+            d.certificates_before - (d.certificates_after - d.certificates_added);
         impl_->diffed = true;
+        impl_->diff = d;
         *out = d;
         return true;
     } catch (const SqliteError& e) {
@@ -348,32 +346,40 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
         return false;
     }
     Database& db = impl_->db;
+    const SnapshotDiff& d = impl_->diff;
     try {
+        if (d.certificates_removed > 0) {
+            db.exec(
+                "CREATE UNIQUE INDEX temp.stage_certificates_no ON "
+                "stage_certificates(certificate_no);"
+                "DELETE FROM main.certificates WHERE NOT EXISTS (SELECT 1 FROM "
+                "temp.stage_certificates s WHERE s.certificate_no = "
+                "certificates.certificate_no);");
+        }
+        if (d.trainees_removed > 0) {
+            db.exec(
+                "CREATE UNIQUE INDEX temp.stage_trainees_no ON stage_trainees(trainee_no);"
+                "DELETE FROM main.trainees WHERE NOT EXISTS (SELECT 1 FROM temp.stage_trainees "
+                "s WHERE s.trainee_no = trainees.trainee_no);");
+        }
         db.exec(
-            "DELETE FROM main.certificates WHERE NOT EXISTS (SELECT 1 FROM "
-            "temp.stage_certificates s WHERE s.certificate_no = certificates.certificate_no);"
-            "DELETE FROM main.trainees WHERE NOT EXISTS (SELECT 1 FROM temp.stage_trainees s "
-            "WHERE s.trainee_no = trainees.trainee_no);");
-        db.exec(fmt::format(
             "INSERT INTO main.trainees (trainee_no, name, affiliation, request_accepted_on, "
             "user_since) SELECT s.trainee_no, s.name, s.affiliation, s.request_accepted_on, "
-            "s.user_since FROM temp.stage_trainees s WHERE NOT EXISTS (SELECT 1 FROM "
-            "main.trainees t WHERE t.trainee_no = s.trainee_no AND {}) ORDER BY s.trainee_no "
+            "s.user_since FROM temp.trainee_changes c JOIN temp.stage_trainees s ON s.rowid = "
+            "c.srow ORDER BY s.trainee_no "
             "ON CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
             "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
-            "user_since = excluded.user_since",
-            kTraineeSame));
-        db.exec(fmt::format(
+            "user_since = excluded.user_since");
+        db.exec(
             "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
             "provider, completed_on, status, file_order) SELECT s.certificate_no, s.trainee_no, "
             "s.course, s.course_code, s.provider, s.completed_on, s.status, s.file_order FROM "
-            "temp.stage_certificates s WHERE NOT EXISTS (SELECT 1 FROM main.certificates t "
-            "WHERE t.certificate_no = s.certificate_no AND {}) ORDER BY s.certificate_no "
+            "temp.certificate_changes c JOIN temp.stage_certificates s ON s.rowid = c.srow "
+            "ORDER BY s.certificate_no "
             "ON CONFLICT (certificate_no) DO UPDATE SET trainee_no = excluded.trainee_no, "
             "course = excluded.course, course_code = excluded.course_code, provider = "
             "excluded.provider, completed_on = excluded.completed_on, status = excluded.status, "
-            "file_order = excluded.file_order",
-            kCertificateSame));
+            "file_order = excluded.file_order");
         auto fs = db.prepare(
             "INSERT INTO main.feed_state (id, sequence, generated_at, key_id, applied_at, "
             "trainees, certificates) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -391,7 +397,9 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
         impl_->open = false;
         db.exec(
             "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS "
-            "temp.stage_certificates; PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = "
+            "temp.stage_certificates; DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF "
+            "EXISTS temp.certificate_changes; PRAGMA main.cache_size = -2000; PRAGMA "
+            "temp.cache_size = "
             "-2000;");
         return true;
     } catch (const SqliteError& e) {
