@@ -1,6 +1,6 @@
 // The PC/SC card reader (see pcsc_reader.h). Contents:
 //   1. pure helpers (reader choice, error classes, card transitions)
-//   2. one bounded card read (GET UID on its own context and thread)
+//   2. bounded card reads (GET UID on a worker thread with its own context)
 //   3. the reader thread: context, reader list, status-change wait, recovery
 //   4. list_pcsc_readers for kioskctl
 #include "drivers/pcsc_reader.h"
@@ -104,25 +104,19 @@ struct UidRead {
     bool card_gone = false;  // the card left during the read
 };
 
-// Connects to the card on `reader` with a context of its own and sends GET UID. Blocking: a
-// stuck card or driver stops here, so it runs on a thread the reader thread can give up on.
-UidRead read_uid_blocking(const std::string& reader) {
+// Connects to the card on `reader` through `ctx` and sends GET UID. Blocking: a stuck card or
+// driver stops here, so it runs on a UidWorker the reader thread can give up on.
+UidRead read_uid(SCARDCONTEXT ctx, const std::string& reader, LONG* rv_out) {
     UidRead out;
-    SCARDCONTEXT ctx = 0;
-    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
-    if (rv != SCARD_S_SUCCESS) {
-        out.error = fmt::format("cannot reach pcscd to read the card: {}", pcsc_error(rv));
-        return out;
-    }
     SCARDHANDLE card = 0;
     DWORD protocol = 0;
-    rv = SCardConnect(ctx, reader.c_str(), SCARD_SHARE_SHARED,
-                      SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
+    LONG rv = SCardConnect(ctx, reader.c_str(), SCARD_SHARE_SHARED,
+                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
+    *rv_out = rv;
     if (rv != SCARD_S_SUCCESS) {
         out.card_gone = rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD;
         out.error = out.card_gone ? "card was removed before its UID could be read"
                                   : fmt::format("cannot connect to the card: {}", pcsc_error(rv));
-        SCardReleaseContext(ctx);
         return out;
     }
     const SCARD_IO_REQUEST* pci = protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
@@ -130,6 +124,7 @@ UidRead read_uid_blocking(const std::string& reader) {
     DWORD response_len = sizeof response;
     rv = SCardTransmit(card, pci, kGetUidCommand.data(), kGetUidCommand.size(), nullptr, response,
                        &response_len);
+    *rv_out = rv;
     if (rv != SCARD_S_SUCCESS) {
         out.card_gone = rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NOT_TRANSACTED ||
                         rv == SCARD_E_NO_SMARTCARD;
@@ -140,17 +135,105 @@ UidRead read_uid_blocking(const std::string& reader) {
         out.uid = uid_from_get_uid_response(std::span(response, response_len), &out.error);
     }
     SCardDisconnect(card, SCARD_LEAVE_CARD);
-    SCardReleaseContext(ctx);
     return out;
 }
 
-// The result slot a card-read thread fills; shared so that a read given up on can finish late.
-struct PendingRead {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    bool abandoned = false;  // the reader is stopping: stop waiting
-    UidRead result;
+// A thread with a PC/SC context of its own that reads UIDs on request, kept between taps so
+// that a tap costs only connect + GET UID (no new context, no new thread in pcscd or here). The
+// reader thread waits for each answer at most apdu_timeout; a worker that does not answer in
+// time is abandoned (detached, it ends when its call returns) and a fresh one takes its place.
+class UidWorker {
+public:
+    struct Shared {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::string reader;
+        bool requested = false;
+        bool done = false;
+        bool abandoned = false;  // the reader is stopping: stop waiting
+        bool quit = false;
+        UidRead result;
+    };
+
+    UidWorker() : shared_(std::make_shared<Shared>()) {
+        thread_ = std::thread([s = shared_] { serve(*s); });
+    }
+    ~UidWorker() {
+        {
+            std::lock_guard lock(shared_->mu);
+            shared_->quit = true;
+        }
+        shared_->cv.notify_all();
+        if (stuck_)
+            thread_.detach();
+        else
+            thread_.join();
+    }
+
+    // Reads the UID of the card on `reader`; nullopt when the worker did not answer within
+    // `timeout` (it is then stuck: discard it) or abandon() was called.
+    std::optional<UidRead> read(const std::string& reader, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(shared_->mu);
+        shared_->reader = reader;
+        shared_->requested = true;
+        shared_->done = false;
+        shared_->cv.notify_all();
+        shared_->cv.wait_for(lock, timeout, [&] { return shared_->done || shared_->abandoned; });
+        if (!shared_->done) {
+            stuck_ = true;
+            return std::nullopt;
+        }
+        return std::move(shared_->result);
+    }
+
+    // Ends a read() in progress at once (from another thread).
+    void abandon() {
+        std::lock_guard lock(shared_->mu);
+        shared_->abandoned = true;
+        shared_->cv.notify_all();
+    }
+
+private:
+    static void serve(Shared& s) {
+        pthread_setname_np(pthread_self(), "pcsc-uid");
+        SCARDCONTEXT ctx = 0;
+        std::unique_lock lock(s.mu);
+        for (;;) {
+            s.cv.wait(lock, [&] { return s.requested || s.quit; });
+            if (s.quit) break;
+            s.requested = false;
+            std::string reader = s.reader;
+            lock.unlock();
+            UidRead r;
+            for (int attempt = 0; attempt < 2; ++attempt) {  // once more after pcscd came back
+                if (!ctx) {
+                    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+                    if (rv != SCARD_S_SUCCESS) {
+                        ctx = 0;
+                        r = UidRead{};
+                        r.error =
+                            fmt::format("cannot reach pcscd to read the card: {}", pcsc_error(rv));
+                        break;
+                    }
+                }
+                LONG rv = SCARD_S_SUCCESS;
+                r = read_uid(ctx, reader, &rv);
+                if (!pcsc_daemon_gone(rv)) break;
+                SCardReleaseContext(ctx);
+                ctx = 0;
+            }
+            lock.lock();
+            s.result = std::move(r);
+            s.done = true;
+            s.cv.notify_all();
+        }
+        lock.unlock();
+        if (ctx) SCardReleaseContext(ctx);
+    }
+
+    std::shared_ptr<Shared> shared_;
+    std::thread thread_;
+    bool stuck_ = false;
 };
 
 }  // namespace
@@ -166,10 +249,10 @@ struct PcscReader::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<SCARDCONTEXT> wait_context{0};  // the context SCardCancel must reach
 
-    std::mutex mu;  // guards finished, current_read; with cv for interruptible sleeps
+    std::mutex mu;  // guards finished, uid_worker (the pointer); with cv for sleeps
     std::condition_variable cv;
     bool finished = false;
-    std::shared_ptr<PendingRead> current_read;
+    std::unique_ptr<UidWorker> uid_worker;  // created on first use, replaced when stuck
 
     // What the thread last told the queue about the reader, so each change is reported once.
     enum class Said { Nothing, Available, Lost } said = Said::Nothing;
@@ -358,31 +441,19 @@ void PcscReader::Impl::read_card(const SCARD_READERSTATE& st, Clock::time_point 
         push(Kind::ReaderError, std::move(msg), detected_at);
         return;
     }
-    auto pending = std::make_shared<PendingRead>();
+    UidWorker* worker;
     {
         std::lock_guard lock(mu);
-        current_read = pending;
+        if (!uid_worker) uid_worker = std::make_unique<UidWorker>();
+        worker = uid_worker.get();
     }
-    std::thread([pending, name = reader] {
-        UidRead r = read_uid_blocking(name);
-        std::lock_guard lock(pending->mu);
-        pending->result = std::move(r);
-        pending->done = true;
-        pending->cv.notify_all();
-    }).detach();
-    UidRead result;
-    bool answered;
-    {
-        std::unique_lock lock(pending->mu);
-        answered = pending->cv.wait_for(lock, config.apdu_timeout,
-                                        [&] { return pending->done || pending->abandoned; });
-        answered = pending->done;
-        if (answered) result = std::move(pending->result);
-    }
-    {
+    std::optional<UidRead> answer = worker->read(reader, config.apdu_timeout);
+    if (!answer) {
         std::lock_guard lock(mu);
-        current_read.reset();
+        uid_worker.reset();  // stuck in a driver call: detach it, use a fresh one next time
     }
+    const bool answered = answer.has_value();
+    UidRead result = answered ? std::move(*answer) : UidRead{};
     if (stopping) return;
     if (!answered) {
         std::string msg =
@@ -424,11 +495,7 @@ void PcscReader::stop() {
     {
         std::lock_guard lock(impl_->mu);
         impl_->cv.notify_all();
-        if (auto read = impl_->current_read) {
-            std::lock_guard read_lock(read->mu);
-            read->abandoned = true;
-            read->cv.notify_all();
-        }
+        if (impl_->uid_worker) impl_->uid_worker->abandon();
     }
     // SCardCancel only ends a wait in progress, so repeat it until the thread is out.
     for (;;) {
@@ -439,6 +506,7 @@ void PcscReader::stop() {
             break;
     }
     impl_->thread.join();
+    impl_->uid_worker.reset();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // reader_probe: runs a PcscReader and prints each CardEvent as one JSON line, for the PC/SC
 // integration tests and the latency benchmark. Times are microseconds on the steady clock since
-// the probe started; latency_us = queued_at - detected_at. Runs until SIGINT/SIGTERM or until
+// the probe started (detected_mono_us: since the monotonic clock's origin, to compare with other
+// processes); latency_us = queued_at - detected_at. Runs until SIGINT/SIGTERM or until
 // stdin reaches end of file, then stops the reader and prints {"kind":"stopped",...}.
 //   reader_probe [--reader NAME] [--apdu-timeout-ms N] [--relist-ms N]
 #include <fmt/format.h>
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
                 {"detected_us", us_since(start, e->detected_at)},
                 {"queued_us", us_since(start, e->queued_at)},
                 {"latency_us", us_since(e->detected_at, e->queued_at)},
+                // CLOCK_MONOTONIC (steady_clock on Linux), comparable with Python's monotonic.
+                {"detected_mono_us", us_since({}, e->detected_at)},
             };
             j["uid"] = e->uid ? nlohmann::json(e->uid->hex()) : nlohmann::json(nullptr);
             std::fputs((j.dump() + "\n").c_str(), stdout);
