@@ -1004,7 +1004,7 @@ private:
             if (p.takes(kMetformin)) a1c -= 0.2;
             L[kHbA1c] = a1c;
         } else {
-            L[kHbA1c] = clamp(rng_.normal(5.5 + 0.005 * age, 0.3), 4.6, 6.4);
+            L[kHbA1c] = clamp(rng_.normal(5.3 + 0.006 * age, 0.25), 4.6, 6.4);
         }
         L[kGlucose] = 0;  // derived from HbA1c at each visit
         double ldl = rng_.normal(112 + 0.3 * age, 25);
@@ -1013,8 +1013,8 @@ private:
         if (p.takes(kEzetimibe)) ldl *= 0.82;
         L[kLdlC] = clamp(ldl, 45, 260);
         L[kHdlC] = clamp(rng_.normal(f ? 66 : 55, f ? 14 : 12), 28, 120);
-        L[kTriglycerides] =
-            clamp(rng_.normal(has("E78.5") ? 175 : 110, has("E78.5") ? 70 : 45), 35, 700);
+        L[kTriglycerides] = has("E78.5") ? clamp(rng_.normal(175, 70), 35, 700)
+                                         : clamp(rng_.normal(f ? 85 : 120, f ? 35 : 50), 30, 500);
         L[kAst] = clamp(rng_.normal(22, 5), 10, 60);
         L[kAlt] = clamp(rng_.normal(f ? 16 : 22, f ? 5 : 8) + (has("E11.9") ? 6 : 0), 6, 90);
         L[kGgt] = clamp(rng_.normal(f ? 20 : 35, f ? 8 : 20), 8, 300);
@@ -1023,7 +1023,7 @@ private:
             L[kAlt] = clamp(rng_.normal(60, 25), 25, 250);
             L[kGgt] = clamp(rng_.normal(60, 30), 15, 300);
         }
-        double egfr = clamp(rng_.normal(112 - 0.7 * age, 12), 55, 130);
+        double egfr = clamp(rng_.normal(112 - 0.6 * age, 10), 50, 130);
         if (has("N18.3")) egfr = 30 + rng_.unit() * 29;
         if (has("I50.0")) egfr -= 6;
         L[kEgfr] = clamp(egfr, 12, 130);
@@ -1032,7 +1032,7 @@ private:
         if (has("E79.0")) ua = rng_.normal(8.3, 0.8);
         if (p.takes(kFebuxostat) || p.takes(kAllopurinol)) ua = rng_.normal(5.8, 0.7);
         L[kUricAcid] = clamp(ua, 2.0, 12);
-        double hb = rng_.normal(f ? 13.1 : 14.8, 0.9) - (age >= 75 ? 0.6 : 0);
+        double hb = rng_.normal(f ? 13.2 : 15.0, 0.9) - (age >= 75 ? 0.5 : 0);
         if (has("N18.3")) hb -= 1.2;
         if (has("D50.9")) hb = rng_.normal(10.3, 0.9);
         L[kHaemoglobin] = clamp(hb, 7, 18.5);
@@ -1049,6 +1049,15 @@ private:
         double tsh = clamp(rng_.normal(1.8, 0.8), 0.3, 4.8);
         if (has("E03.9")) tsh = clamp(rng_.normal(3.4, 1.6), 0.3, 12);
         L[kTsh] = tsh;
+    }
+
+    // Serum creatinine that gives `egfr` by the Japanese equation
+    // (eGFR = 194 x Cr^-1.094 x age^-0.287, x 0.739 for women), simplified to Cr = k(age) / eGFR
+    // with k linear in age (within 4 % over 20..90 years) to stay in plain arithmetic.
+    static double creatinine_for(const Patient& p, double egfr) {
+        const double age = p.age < 20 ? 20 : p.age;
+        const double k = 60.0 + 0.27 * (60.0 - age);
+        return k / egfr * (p.female ? 0.76 : 1.0);
     }
 
     // One visit's results for `tests`: around the personal levels, correlated where physiology
@@ -1075,13 +1084,14 @@ private:
                     v = visit_a1c();
                     break;
                 case kGlucose:
-                    v = 28.7 * visit_a1c() - 46.7 + rng_.normal(0, info.visit_sd);
+                    // Roughly fasting glucose for the HbA1c (93 mg/dL at 5.6 %, 147 at 7.4 %).
+                    v = 30.0 * visit_a1c() - 75.0 + rng_.normal(0, info.visit_sd);
                     break;
                 case kEgfr:
                     v = visit_egfr();
                     break;
                 case kCreatinine:
-                    v = (p.female ? 0.62 : 0.82) * 90.0 / visit_egfr();
+                    v = creatinine_for(p, visit_egfr());
                     break;
                 case kCrp:
                     v = infl == Inflammation::Severe ? rng_.normal(9, 4)
@@ -1394,10 +1404,10 @@ void write_meta(Database& db, int patients, std::uint64_t seed, const RowCounts&
     }
 }
 
-// Builds the whole database in `file` (which must not exist) and leaves it closed and synced.
-// Throws SqliteError or std::runtime_error.
-void build(const std::string& file, int patients, std::uint64_t seed) {
-    Database db(file, Database::Mode::ReadWriteCreate);
+// Builds the whole database in `scratch` and writes a compact copy of it to `out` (neither may
+// exist). Throws SqliteError or std::runtime_error.
+void build(const std::string& scratch, const std::string& out, int patients, std::uint64_t seed) {
+    Database db(scratch, Database::Mode::ReadWriteCreate);
     // The file is private until published and discarded on any failure: no journal needed.
     db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;");
     db.exec(kSchema);
@@ -1418,15 +1428,18 @@ void build(const std::string& file, int patients, std::uint64_t seed) {
         auto check = db.prepare("PRAGMA integrity_check");
         std::string first = check.step() ? check.column_text(0) : std::string("no answer");
         if (first != "ok")
-            throw std::runtime_error(fmt::format("integrity_check of {} failed: {}", file, first));
+            throw std::runtime_error(
+                fmt::format("integrity_check of {} failed: {}", scratch, first));
         auto fk = db.prepare("PRAGMA foreign_key_check");
         if (fk.step())
-            throw std::runtime_error(
-                fmt::format("foreign_key_check of {} failed in table {}", file, fk.column_text(0)));
+            throw std::runtime_error(fmt::format("foreign_key_check of {} failed in table {}",
+                                                 scratch, fk.column_text(0)));
     }
-    // A plain rollback-journal file (no -wal/-shm needed to read it), compacted, synced.
-    db.exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;");
-    db.exec("VACUUM");
+    // VACUUM INTO writes the compacted copy once (a VACUUM in place writes the file about three
+    // times). The copy is in rollback-journal format (the scratch file is not in WAL mode), so a
+    // reader needs no -wal/-shm files.
+    auto vacuum = db.prepare("VACUUM INTO ?1");
+    vacuum.bind(1, out).run();
 }
 
 bool fail(std::string* err, std::string msg) {
@@ -1489,13 +1502,17 @@ bool generate_test_database(const std::string& path, int patients, std::uint64_t
                                      "choose another output file",
                                      path));
     const std::string tmp = path + ".tmp";
+    const std::string scratch = path + ".tmp-build";
     remove_quietly(tmp);  // left by a crashed run: never published, safe to discard
+    remove_quietly(scratch);
     try {
-        build(tmp, patients, seed);
+        build(scratch, tmp, patients, seed);
     } catch (const std::exception& e) {
+        remove_quietly(scratch);
         remove_quietly(tmp);
         return fail(err, fmt::format("cannot generate the test database {}: {}", path, e.what()));
     }
+    remove_quietly(scratch);
     bool ok = ::chmod(tmp.c_str(), 0444) == 0 ||
               fail(err, fmt::format("cannot make {} read-only: {}", tmp, std::strerror(errno)));
     ok = ok && fsync_path(tmp, false, err) && publish(tmp, path, err);

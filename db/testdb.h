@@ -18,9 +18,10 @@ inline constexpr std::uint64_t kTestDbDefaultSeed = 20240401;
 // Writes a NEW SQLite file at `path` holding `patients` fictional patients (1..kTestDbMaxPatients)
 // and their records over the fiscal year 2023 (2023-04-01..2024-03-31).
 // Contract: refuses, leaving it untouched, a `path` that already exists. Builds the database in
-// `path + ".tmp"` (a stale one from a crashed run is removed), checks it (integrity_check,
-// foreign_key_check), VACUUMs it into rollback-journal mode and fsyncs it, then publishes it
-// atomically without replacing anything (link + unlink), so `path` is either absent or complete.
+// a scratch file `path + ".tmp-build"`, checks it (integrity_check, foreign_key_check), writes a
+// compact copy to `path + ".tmp"` (VACUUM INTO, rollback-journal format) and fsyncs it, then
+// publishes that atomically without replacing anything (link + unlink), so `path` is either
+// absent or complete. Stale scratch/tmp files of a crashed run are removed first.
 // The result is made read-only (mode 0444) and opens with SQLITE_OPEN_READONLY.
 // Deterministic: the same (patients, seed) gives the same table contents on every platform
 // (raw std::mt19937_64 outputs, integer/IEEE-arithmetic mappings, no std distributions or libm).

@@ -245,8 +245,12 @@ TEST_F(TestDbDefault, OpensWithReadOnlyFlagAndRefusesWrites) {
     EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
     EXPECT_FALSE(std::filesystem::exists(path_ + "-shm"));
     EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
-    EXPECT_EQ(read_bytes(path_).substr(18, 2), std::string("\x01\x01", 2))
-        << "file format says WAL";
+    EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp-build"));
+    std::ifstream in(path_, std::ios::binary);
+    char header[100] = {};
+    ASSERT_TRUE(in.read(header, sizeof header));
+    EXPECT_EQ(std::string(header, 16), std::string("SQLite format 3\0", 16));
+    EXPECT_EQ(std::string(header + 18, 2), std::string("\x01\x01", 2)) << "file format says WAL";
     struct stat sb {};
     ASSERT_EQ(::stat(path_.c_str(), &sb), 0);
     EXPECT_EQ(sb.st_mode & 0222, 0u) << "the file should be read-only";
@@ -323,10 +327,13 @@ TEST(TestDb, ReplacesAStaleTemporaryFileFromACrashedRun) {
     {
         std::ofstream out(path + ".tmp", std::ios::binary);
         out << "half a database";
+        std::ofstream scratch(path + ".tmp-build", std::ios::binary);
+        scratch << "a third of a database";
     }
     std::string err;
     ASSERT_TRUE(generate_test_database(path, 40, 3, &err)) << err;
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp-build"));
     Database db(path, Database::Mode::ReadOnly);
     EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM patients"), 40);
 }
