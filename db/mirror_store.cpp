@@ -370,6 +370,9 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
             "ON CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
             "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
             "user_since = excluded.user_since");
+        // Into an empty mirror (the first sync), loading first and indexing after is faster.
+        const bool reindex = d.certificates_before == 0 && d.certificates_added > 0;
+        if (reindex) db.exec("DROP INDEX main.certificates_by_trainee");
         db.exec(
             "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
             "provider, completed_on, status, file_order) SELECT s.certificate_no, s.trainee_no, "
@@ -380,6 +383,10 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
             "course = excluded.course, course_code = excluded.course_code, provider = "
             "excluded.provider, completed_on = excluded.completed_on, status = excluded.status, "
             "file_order = excluded.file_order");
+        if (reindex)
+            db.exec(
+                "CREATE INDEX main.certificates_by_trainee ON certificates(trainee_no, "
+                "file_order)");
         auto fs = db.prepare(
             "INSERT INTO main.feed_state (id, sequence, generated_at, key_id, applied_at, "
             "trainees, certificates) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
