@@ -23,8 +23,10 @@ inline constexpr std::uint64_t kTestDbDefaultSeed = 20240401;
 // publishes that atomically without replacing anything (link + unlink), so `path` is either
 // absent or complete. Stale scratch/tmp files of a crashed run are removed first.
 // The result is made read-only (mode 0444) and opens with SQLITE_OPEN_READONLY.
-// Deterministic: the same (patients, seed) gives the same table contents on every platform
-// (raw std::mt19937_64 outputs, integer/IEEE-arithmetic mappings, no std distributions or libm).
+// Deterministic: the same (patients, seed) gives the same table contents, and here the same bytes,
+// with any standard library: raw std::mt19937_64 outputs mapped by our own integer and IEEE
+// +,-,*,/ arithmetic (no std distributions, no libm). On a target with FMA instructions the
+// compiler must not contract a*b+c (-ffp-contract=off) for that to hold across compilers.
 // Returns false with a message naming the problem in *err (if non-null).
 bool generate_test_database(const std::string& path, int patients, std::uint64_t seed,
                             std::string* err);
