@@ -35,7 +35,12 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END;
 )sql";
 
-constexpr std::array<std::string_view, 1> kSteps{kStepCreateEvents};
+// Step 2: the newest event of a kind (the last sync applied / rejected, for status) by index.
+constexpr std::string_view kStepIndexKind = R"sql(
+CREATE INDEX events_kind_seq ON events(kind, seq);
+)sql";
+
+constexpr std::array<std::string_view, 2> kSteps{kStepCreateEvents, kStepIndexKind};
 static_assert(kSteps.size() == AuditStore::kSchemaVersion);
 
 constexpr std::string_view kSelectColumns =
@@ -284,6 +289,34 @@ bool AuditStore::latest(int n, std::vector<AuditRow>* out, std::string* err) {
         st.bind(1, n < 0 ? 0 : n);
         out->clear();
         while (st.step()) out->push_back(read_row(st));
+        return true;
+    } catch (const std::exception& ex) {
+        *err = fmt::format("cannot read the audit trail {}: {}", path_, ex.what());
+        return false;
+    }
+}
+
+bool AuditStore::latest_of_kind(std::string_view kind, std::optional<AuditRow>* out,
+                                std::string* err) {
+    try {
+        auto st = db_->prepare(std::string(kSelectColumns) +
+                               " WHERE kind = ? ORDER BY seq DESC LIMIT 1");
+        st.bind(1, std::string(kind));
+        out->reset();
+        if (st.step()) *out = read_row(st);
+        return true;
+    } catch (const std::exception& ex) {
+        *err = fmt::format("cannot read the audit trail {}: {}", path_, ex.what());
+        return false;
+    }
+}
+
+bool AuditStore::row_at(std::int64_t seq, std::optional<AuditRow>* out, std::string* err) {
+    try {
+        auto st = db_->prepare(std::string(kSelectColumns) + " WHERE seq = ?");
+        st.bind(1, seq);
+        out->reset();
+        if (st.step()) *out = read_row(st);
         return true;
     } catch (const std::exception& ex) {
         *err = fmt::format("cannot read the audit trail {}: {}", path_, ex.what());

@@ -46,7 +46,7 @@ inline constexpr std::string_view kAuditGenesisHash =
 
 class AuditStore final : public AuditTrail {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;  // 1: events; 2: index on (kind, seq)
 
     // create=true creates or migrates audit.db; create=false opens an existing, current one
     // (refusing, without writing, a missing, uninitialised, older or newer one). Throws
@@ -72,6 +72,12 @@ public:
 
     // The newest n rows, newest first (for the staff screen).
     bool latest(int n, std::vector<AuditRow>* out, std::string* err);
+
+    // The newest row of `kind` (e.g. "sync.applied"), by index; nullopt when there is none.
+    bool latest_of_kind(std::string_view kind, std::optional<AuditRow>* out, std::string* err);
+
+    // The row at `seq`; nullopt when there is none (never written, or removed).
+    bool row_at(std::int64_t seq, std::optional<AuditRow>* out, std::string* err);
 
     // The row hash of an event at `seq` after `prev_hash` (hex), as defined above.
     static std::string compute_row_hash(std::string_view prev_hash, std::int64_t seq,

@@ -30,7 +30,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     SyncReport& r = report_out ? *report_out : local;
     r = SyncReport{};
     r.dry_run = req.dry_run;
-    r.csv_path = req.csv_path;
+    r.csv_path = req.source.empty() ? req.csv_path : req.source;
     const Instant now = req.now == Instant{} ? kiosk::now() : req.now;
 
     // Every rejection ends here: one line for the caller, an audit event without row values.
@@ -38,7 +38,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         r.rejected = why;
         *err = std::move(why);
         nlohmann::json detail = {{"reason", audit_reason.empty() ? r.rejected : audit_reason},
-                                 {"file", req.csv_path},
+                                 {"file", r.csv_path},
                                  {"dry_run", req.dry_run}};
         if (r.sequence_to != 0) detail["sequence"] = r.sequence_to;
         if (!r.key_id.empty()) detail["key_id"] = r.key_id;
@@ -159,7 +159,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                     .certificates = d.certificates_after};
     if (!import->commit(state, &e)) return reject(e);
     r.applied = true;
-    nlohmann::json detail = {{"file", req.csv_path},
+    nlohmann::json detail = {{"file", r.csv_path},
                              {"sequence", stamp.sequence},
                              {"sequence_from", r.sequence_from},
                              {"generated_at", format_instant(stamp.generated_at)},

@@ -18,6 +18,9 @@ namespace kiosk::db {
 struct SyncRequest {
     std::string csv_path;
     std::string sig_path;  // empty: csv_path + ".minisig"
+    // Where the snapshot came from, shown in the report and the audit trail instead of csv_path
+    // (the URL of a downloaded snapshot, whose csv_path is a temporary file); empty: csv_path.
+    std::string source;
     std::string public_key_path;
     std::string encoding = "utf-8";  // only "utf-8" for now (cp932 comes with its decoder)
     bool dry_run = false;            // verify, validate and diff; change nothing

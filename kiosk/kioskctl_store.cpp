@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "db/audit_head.h"
 #include "db/audit_store.h"
 #include "db/data_dir.h"
 #include "db/local_store.h"
@@ -284,11 +285,27 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     // ---- audit ---------------------------------------------------------------------------
     auto* audit = app.add_subcommand("audit", "verify or export the audit trail");
     audit->require_subcommand(1);
-    audit->add_subcommand("verify", "recompute the hash chain")->callback([&ctl] {
+    auto* verify = audit->add_subcommand("verify", "recompute the hash chain");
+    static std::string v_head;
+    verify->add_option("--head", v_head,
+                       "an exported head (audit-head.txt): the chain must still hold that row "
+                       "with that hash (detects removal of the newest rows)");
+    verify->callback([&ctl] {
         db::AuditVerifyResult v;
         std::string err;
         if (!ctl.data().audit().verify(&v, &err)) throw CtlError(err);
         if (!v.ok) throw CtlError(fmt::format("audit chain broken: {}", v.problem));
+        if (!v_head.empty()) {
+            db::AuditHead h;
+            if (!db::read_audit_head_file(v_head, &h, &err)) throw CtlError(err);
+            std::string problem;
+            if (!db::check_audit_head(ctl.data().audit(), h, &problem, &err)) throw CtlError(err);
+            if (!problem.empty())
+                throw CtlError(fmt::format("audit chain broken against {}: {}", v_head, problem));
+            fmt::print("audit chain verifies: {} rows, head {}; holds exported row {} ({})\n",
+                       v.rows, v.head_hash, h.seq, v_head);
+            return;
+        }
         fmt::print("audit chain verifies: {} rows, head {}\n", v.rows, v.head_hash);
     });
     auto* exp = audit->add_subcommand("export", "export events");
@@ -351,6 +368,32 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
                              {"seats", p.seats},
                              {"free", std::max<int>(0, p.seats - static_cast<int>(active.size()))}};
         j["audit"] = json{{"rows", audit_seq}, {"head", audit_head}};
+        // The last sync applied and the last refused, from the audit trail's newest
+        // sync.applied / sync.rejected rows (by index).
+        std::optional<db::AuditRow> applied, rejected;
+        if (!d.audit().latest_of_kind("sync.applied", &applied, &err)) throw CtlError(err);
+        if (!d.audit().latest_of_kind("sync.rejected", &rejected, &err)) throw CtlError(err);
+        auto detail_of = [](const db::AuditRow& r) {
+            json x = json::parse(r.event.detail, nullptr, /*allow_exceptions=*/false);
+            return x.is_object() ? x : json::object();
+        };
+        json last_applied = nullptr, last_rejected = nullptr;
+        if (applied) {
+            json x = detail_of(*applied);
+            last_applied = json{{"at", format_instant(applied->event.at)},
+                                {"sequence", x.value("sequence", json(nullptr))},
+                                {"source", x.value("file", "")},
+                                {"audit_seq", applied->seq}};
+        }
+        if (rejected) {
+            json x = detail_of(*rejected);
+            last_rejected = json{{"at", format_instant(rejected->event.at)},
+                                 {"reason", x.value("reason", "")},
+                                 {"source", x.value("file", "")},
+                                 {"dry_run", x.value("dry_run", false)},
+                                 {"audit_seq", rejected->seq}};
+        }
+        j["sync"] = json{{"last_applied", last_applied}, {"last_rejected", last_rejected}};
         if (st_json) {
             fmt::print("{}\n", j.dump(2));
             return;
@@ -366,6 +409,15 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
             fmt::print(
                 "mirror     empty: no snapshot applied yet (every tap is refused: MIRROR_STALE)\n");
         fmt::print("sessions   {} active of {} seats\n", active.size(), p.seats);
+        if (applied)
+            fmt::print("last sync  applied {}: sequence {} from {}\n",
+                       last_applied["at"].get<std::string>(), last_applied["sequence"].dump(),
+                       last_applied["source"].get<std::string>());
+        else
+            fmt::print("last sync  none applied yet\n");
+        if (rejected)
+            fmt::print("last fail  {}: {}\n", last_rejected["at"].get<std::string>(),
+                       last_rejected["reason"].get<std::string>());
         fmt::print("audit      {} rows, head {}\n", audit_seq, audit_head);
     });
 }

@@ -1,15 +1,20 @@
 // kioskctl sync: verify a signed snapshot against the pinned records-office key and apply it to
 // the mirror as one atomic swap (product.md section 3). The key is pinned: --pubkey, else the
 // config's sync.public_key, else DATA_DIR/feed.pub, which the first successful sync with --pubkey
-// writes. A --pubkey that differs from the pinned key is refused.
+// writes. A --pubkey that differs from the pinned key is refused. An http(s) SOURCE is downloaded
+// next to the mirror first (db/feed_fetch.h). After every sync, applied or rejected, the audit
+// chain head is printed and written to DATA_DIR/audit-head.txt (db/audit_head.h).
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
+#include "db/audit_head.h"
 #include "db/data_dir.h"
+#include "db/feed_fetch.h"
 #include "db/feed_import.h"
 #include "db/minisign.h"
 #include "db/mirror_store.h"
@@ -32,26 +37,35 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-void audit_rejection(db::DataDir& d, Instant now, const std::string& file, const std::string& why) {
+void audit_rejection(db::DataDir& d, Instant now, const std::string& file, const std::string& why,
+                     const char* stage = nullptr) {
     AuditReceipt r;
     std::string err;
-    d.audit().append({now, "sync.rejected", "kioskctl", "", "", "rejected",
-                      nlohmann::json{{"file", file}, {"reason", why}}.dump()},
-                     &r, &err);
+    nlohmann::json detail{{"file", file}, {"reason", why}};
+    if (stage) detail["stage"] = stage;
+    d.audit().append({now, "sync.rejected", "kioskctl", "", "", "rejected", detail.dump()}, &r,
+                     &err);
 }
 
-void run_sync(Ctl& ctl, const SyncOptions& o) {
+// Verifies and applies one snapshot (downloading it first when SOURCE is a URL). Fills *report;
+// throws CtlError with one line on any failure, after auditing it.
+void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imported) {
     const Config& cfg = ctl.config();
     std::string source = o.source.empty() ? cfg.sync.source : o.source;
     if (source.empty()) throw CtlError("sync needs a SOURCE (or sync.source in the config)");
     Instant now = ctl.at(o.at);
     auto& d = ctl.data();
+    report->csv_path = source;
+    auto fail = [&](const std::string& why) {
+        report->rejected = why;
+        throw CtlError(why);
+    };
 
     const std::string pinned = d.path_of("feed.pub");
     std::string key = !o.pubkey.empty() ? o.pubkey : cfg.sync.public_key;
     if (key.empty()) {
         if (!fs::exists(pinned))
-            throw CtlError(
+            fail(
                 "no public key is pinned: pass --pubkey FILE (the records office's minisign "
                 "public key) or set sync.public_key");
         key = pinned;
@@ -60,13 +74,13 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     db::MinisignPublicKey given;
     if (!db::read_minisign_public_key(key, &given, &err)) {
         audit_rejection(d, now, source, err);
-        throw CtlError(err);
+        fail(err);
     }
     bool pin_after = false;
     if (!o.pubkey.empty() && key != pinned) {
         if (fs::exists(pinned)) {
             db::MinisignPublicKey have;
-            if (!db::read_minisign_public_key(pinned, &have, &err)) throw CtlError(err);
+            if (!db::read_minisign_public_key(pinned, &have, &err)) fail(err);
             if (have.key_id != given.key_id || have.pk != given.pk) {
                 std::string why = fmt::format(
                     "public key {} (key id {}) is not the pinned key {} (key id {}): to rotate the "
@@ -74,7 +88,7 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
                     key, db::minisign_key_id_hex(given.key_id), pinned,
                     db::minisign_key_id_hex(have.key_id), pinned);
                 audit_rejection(d, now, source, why);
-                throw CtlError(why);
+                fail(why);
             }
         } else {
             pin_after = true;
@@ -84,6 +98,27 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     db::SyncRequest req;
     req.csv_path = source;
     req.sig_path = o.sig.empty() ? source + ".minisig" : o.sig;
+    // A URL is downloaded next to the mirror first; `fetched` removes the temporaries on return.
+    db::FetchedSnapshot fetched;
+    if (db::is_fetch_url(source)) {
+        db::FetchRequest fr;
+        fr.url = source;
+        fr.sig = o.sig;
+        fr.temp_dir = d.dir();
+        fr.connect_timeout_seconds = cfg.sync.connect_timeout_seconds;
+        fr.total_timeout_seconds = cfg.sync.total_timeout_seconds;
+        fr.retries = cfg.sync.retries;
+        if (!db::fetch_snapshot(fr, &fetched, &err)) {
+            audit_rejection(d, now, source, err, "fetch");
+            fail(err);
+        }
+        req.csv_path = fetched.csv_path;
+        req.sig_path = fetched.sig_path;
+        req.source = source;
+    } else if (db::is_fetch_url(o.sig)) {
+        fail(fmt::format("--sig {} is a URL but SOURCE {} is a local file: give both as URLs",
+                         o.sig, source));
+    }
     req.public_key_path = key;
     if (!o.encoding.empty()) req.encoding = o.encoding;
     req.dry_run = o.dry_run;
@@ -91,17 +126,9 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     req.max_invalid_rows = cfg.sync.max_invalid_rows;
     req.max_removed_fraction = cfg.sync.max_removed_fraction;
     req.now = now;
-    db::SyncReport report;
-    bool ok = db::sync_snapshot(req, d.mirror(), d.audit(), &report, &err);
-    if (o.json)
-        fmt::print("{}\n", report.to_json());
-    else if (ok)
-        fmt::print("{}\n", report.to_text());
-    if (!ok) {
-        std::string rest = o.json ? "" : report.to_text();
-        if (!o.json && !rest.empty()) fmt::print(stderr, "{}\n", rest);
-        throw CtlError(err);
-    }
+    *imported = true;
+    bool ok = db::sync_snapshot(req, d.mirror(), d.audit(), report, &err);
+    if (!ok) throw CtlError(err);
     if (pin_after && !o.dry_run) {
         std::string text = read_file(key);
         std::ofstream f(pinned, std::ios::binary | std::ios::trunc);
@@ -110,13 +137,47 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     }
 }
 
+// Runs the sync, then — applied or rejected — prints the audit chain head and writes it to
+// DATA_DIR/audit-head.txt, so that the newest rows cannot be removed unnoticed.
+void run_sync(Ctl& ctl, const SyncOptions& o) {
+    auto& d = ctl.data();  // a data dir that cannot be opened fails here, before any head export
+    db::SyncReport report;
+    std::optional<std::string> failure;
+    bool imported = false;
+    try {
+        sync_once(ctl, o, &report, &imported);
+    } catch (const CtlError& e) {
+        failure = e.what();
+    }
+    std::string err;
+    db::AuditHead head;
+    const bool head_ok =
+        db::export_audit_head(d.audit(), d.path_of(db::kAuditHeadFile), &head, &err);
+    if (o.json) {
+        auto j = nlohmann::json::parse(report.to_json());
+        if (head_ok) j["audit_head"] = {{"seq", head.seq}, {"hash", head.hash}};
+        fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+        if (!failure) fmt::print("{}\n", report.to_text());
+        if (head_ok) fmt::print("{}\n", db::format_audit_head(head));
+    }
+    if (failure) {
+        if (!o.json && imported) fmt::print(stderr, "{}\n", report.to_text());
+        if (!head_ok) *failure += fmt::format(" (and {})", err);
+        throw CtlError(*failure);
+    }
+    if (!head_ok) throw CtlError(err);
+}
+
 }  // namespace
 
 void add_sync_commands(CLI::App& app, Ctl& ctl) {
     auto o = std::make_shared<SyncOptions>();
     auto* sync = app.add_subcommand("sync", "verify and apply a signed snapshot");
-    sync->add_option("SOURCE", o->source, "snapshot CSV (path)");
-    sync->add_option("--sig", o->sig, "signature file (default: SOURCE.minisig)");
+    sync->add_option("SOURCE", o->source,
+                     "snapshot CSV: a path or an http(s) URL (default: sync.source)");
+    sync->add_option("--sig", o->sig,
+                     "signature: a path or an http(s) URL (default: SOURCE.minisig)");
     sync->add_option("--pubkey", o->pubkey,
                      "records office's minisign public key (pinned at first use)");
     sync->add_option("--encoding", o->encoding, "utf-8 (default)");

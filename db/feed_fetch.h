@@ -1,0 +1,66 @@
+// Downloads a signed snapshot (CSV + minisign signature) over http(s) with libcurl into temporary
+// files next to the mirror, for db::sync_snapshot to verify and apply (product.md section 3: "a
+// source is a path or an http(s) URL, signature at URL + .minisig"). Used by `kioskctl sync URL`.
+// Transient failures (connect errors, timeouts, truncated bodies, 5xx) are retried with
+// exponential backoff; 4xx are not. Every failure is one line naming the URL and what went wrong.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kiosk::db {
+
+// True for an http:// or https:// source (case-insensitive scheme); anything else is a path.
+bool is_fetch_url(std::string_view source);
+
+struct FetchRequest {
+    std::string url;       // the snapshot CSV: http:// or https:// only
+    std::string sig;       // empty: url + ".minisig"; else a URL (fetched) or a local path (used)
+    std::string temp_dir;  // where the temporaries go: the data dir, next to the mirror
+    int connect_timeout_seconds = 10;
+    int total_timeout_seconds = 600;  // per attempt, for the whole transfer of one file
+    // A transfer slower than low_speed_bytes_per_second for low_speed_seconds is cut off (a
+    // server that stalls mid-body); 0 seconds: min(30, total_timeout_seconds).
+    int low_speed_bytes_per_second = 1;
+    int low_speed_seconds = 0;
+    int retries = 3;  // extra attempts after the first, for transient failures only
+    std::chrono::milliseconds backoff{1000};         // before retry k: backoff * 2^(k-1)
+    std::int64_t max_bytes = std::int64_t{2} << 30;  // 2 GiB guard per file
+};
+
+// The downloaded files. Owns them: the destructor removes both (so does a failed fetch), so the
+// data dir is left clean whatever happens afterwards. Move-only.
+class FetchedSnapshot {
+public:
+    FetchedSnapshot() = default;
+    ~FetchedSnapshot();
+    FetchedSnapshot(FetchedSnapshot&& o) noexcept;
+    FetchedSnapshot& operator=(FetchedSnapshot&& o) noexcept;
+    FetchedSnapshot(const FetchedSnapshot&) = delete;
+    FetchedSnapshot& operator=(const FetchedSnapshot&) = delete;
+
+    std::string csv_path;    // temporary file in temp_dir
+    std::string sig_path;    // temporary file in temp_dir, or the local --sig path (not owned)
+    std::string sig_source;  // the signature's URL or path, for messages
+    std::int64_t csv_bytes = 0;
+    std::int64_t sig_bytes = 0;
+    int attempts = 0;  // HTTP transfers made, retries included
+
+    // Removes the owned temporaries now (idempotent).
+    void remove_files();
+
+private:
+    bool owns_sig_ = false;
+    friend bool fetch_snapshot(const FetchRequest&, FetchedSnapshot*, std::string*);
+};
+
+// Fetches the signature (first: it is small, and a missing one fails fast) and then the CSV into
+// fresh temporary files in req.temp_dir (created with O_EXCL, mode 0600). On failure returns
+// false with *err one line, e.g. "fetch http://h/feed.csv: HTTP 404 Not Found", "fetch …: timed
+// out after 10 s with 1234 of 5678 bytes (3 attempts)", "fetch …: server closed the connection
+// after 1000 of 5000 bytes (truncated)"; no temporary is left behind.
+bool fetch_snapshot(const FetchRequest& req, FetchedSnapshot* out, std::string* err);
+
+}  // namespace kiosk::db
