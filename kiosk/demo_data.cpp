@@ -53,9 +53,9 @@ constexpr Row kScenarioRows[] = {
     {"D-0006", "田中 愛", "Example Pharma", "SYSOP", "PMDA", "2024-06-01", "lost", "",
      "2023-01-01"},
     // CERT_NOT_OBTAINED (TR-4)
-    {"D-0007", "伊藤 翔", "Example Pharma", "OVERVIEW", "PMDA", "2024-05-01", "not_obtained", "",
+    {"D-0007", "伊藤 翔", "Example Pharma", "OVERVIEW", "PMDA", "2024-05-01", "issued", "",
      "2023-01-01"},
-    {"D-0007", "伊藤 翔", "Example Pharma", "SYSOP", "PMDA", "2024-06-01", "issued", "",
+    {"D-0007", "伊藤 翔", "Example Pharma", "SYSOP", "PMDA", "2024-06-01", "not_obtained", "",
      "2023-01-01"},
     // CERT_REVOKED (TR-4)
     {"D-0008", "渡辺 結衣", "Example CRO", "OVERVIEW", "PMDA", "2024-05-01", "issued", "",
@@ -111,8 +111,8 @@ const std::vector<DemoCard>& demo_cards() {
         {"04D0000000000005", "D-0005", "courses in the wrong order", "deny ORDER_VIOLATION",
          Setup::Enrolled},
         {"04D0000000000006", "D-0006", "certificate lost", "deny CERT_LOST", Setup::Enrolled},
-        {"04D0000000000007", "D-0007", "certificate not obtained", "deny CERT_NOT_OBTAINED",
-         Setup::Enrolled},
+        {"04D0000000000007", "D-0007", "System-operation cert not obtained",
+         "deny CERT_NOT_OBTAINED", Setup::Enrolled},
         {"04D0000000000008", "D-0008", "certificate revoked", "deny CERT_REVOKED", Setup::Enrolled},
         {"04D0000000000009", "D-0009", "new user on legacy certificates", "deny RETAKE_REQUIRED",
          Setup::Enrolled},

@@ -138,7 +138,7 @@ void make_demo(Ctl& ctl, const DemoOptions& o) {
         "sequence={} generated_at={}\n  office.pub / office.key (demo key pair)\n  cards.csv "
         "(demo cards and what a tap shows)\n  testdb.sqlite (synthetic test database)\n  {} "
         "(initialised, synced, cards enrolled; staff card 04FA000000000001, PIN 2468)\n",
-        o.out, o.trainees, 13, o.sequence, format_instant(gen), data);
+        o.out, o.trainees, 12, o.sequence, format_instant(gen), data);
 }
 
 }  // namespace

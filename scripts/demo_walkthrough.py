@@ -7,7 +7,7 @@ import csv, json, os, shutil, subprocess, sys, tempfile
 from datetime import datetime, timedelta, timezone
 
 build = sys.argv[1]
-out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "demo")
+out = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "demo"))
 kioskctl = os.path.join(build, "bin", "kioskctl")
 shutil.rmtree(out, ignore_errors=True)
 JST = timezone(timedelta(hours=9))
