@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -33,14 +35,27 @@ struct Reader {
             *err = where() + fmt::format("{} must be a string", name);
         } else if constexpr (std::is_same_v<T, double>) {
             if (auto v = n->value<double>()) {  // integers convert
-                *out = *v;
-                return true;
+                // Found by fuzzing: TOML's nan and inf are floats too. A NaN limit compares false
+                // with everything, so `max_age_hours = nan` passed the range checks below and
+                // turned the stale-mirror check off; neither is a usable limit.
+                if (std::isfinite(*v)) {
+                    *out = *v;
+                    return true;
+                }
+                *err = where() + fmt::format("{} must be a finite number", name);
+                return false;
             }
             *err = where() + fmt::format("{} must be a number", name);
         } else {
             if (auto v = n->as_integer()) {
-                *out = static_cast<T>(v->get());
-                return true;
+                // Out of T's range is an error, not a wrapped value (seats = 4294967300 read as 4).
+                if (v->get() >= std::numeric_limits<T>::min() &&
+                    v->get() <= std::numeric_limits<T>::max()) {
+                    *out = static_cast<T>(v->get());
+                    return true;
+                }
+                *err = where() + fmt::format("{} is out of range", name);
+                return false;
             }
             *err = where() + fmt::format("{} must be an integer", name);
         }
