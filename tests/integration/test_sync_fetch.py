@@ -20,6 +20,8 @@ ROWS2 += [f"P-{i},Name {i},Example,OVERVIEW,PMDA,CP-{i},2024-05-01,issued,,2023-
 feed2 = h.sign(h.write_feed("feed2.csv", ROWS2), 2)
 body1, sig1 = open(feed1, "rb").read(), open(feed1 + ".minisig", "rb").read()
 body2, sig2 = open(feed2, "rb").read(), open(feed2 + ".minisig", "rb").read()
+feed3 = h.sign(h.write_feed("feed3.csv", ROWS2), 3)
+body3, sig3 = open(feed3, "rb").read(), open(feed3 + ".minisig", "rb").read()
 
 stop = threading.Event()  # set at the end: wakes a stalled handler, so the server can stop
 counts = {}               # path -> requests seen
@@ -46,6 +48,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
         is_sig = name.endswith(".minisig")
         if top == "good":
             self.send_body(sig2 if is_sig else body2)
+        elif top == "third":
+            self.send_body(sig3 if is_sig else body3)
         elif top == "first":
             self.send_body(sig1 if is_sig else body1)
         elif top == "notfound":
@@ -105,11 +109,11 @@ watchdog.daemon = True
 watchdog.start()
 
 
-def config(name, connect, total, retries):
+def config(name, connect, total, retries, source=""):
     path = os.path.join(h.work, name)
     with open(path, "w") as f:
         f.write(f"[sync]\nconnect_timeout_seconds = {connect}\ntotal_timeout_seconds = {total}\n"
-                f"retries = {retries}\n")
+                f"retries = {retries}\nsource = \"{source}\"\n")
     return path
 
 
@@ -209,6 +213,12 @@ try:
     h.check(counts.get("/flaky/feed.csv") == 2, f"the server saw 2 requests: {counts.get('/flaky/feed.csv')}")
     h.check(not any(f.startswith("sync-download-") for f in data_files()),
             "no temporary left after the retried sync")
+
+    # The nightly unit runs `kioskctl --config FILE sync` with no SOURCE: sync.source is the URL.
+    nightly = config("nightly.toml", 2, 10, 2, source=f"{base}/third/feed.csv")
+    p = h.kc("--config", nightly, "sync", "--at", AT)
+    h.check(p.returncode == 0 and "sequence: 2 -> 3" in p.stdout and f"{base}/third/feed.csv" in p.stdout,
+            f"sync without SOURCE downloads sync.source: {p.stderr.strip()[:200]}")
 finally:
     stop.set()
     watchdog.cancel()
