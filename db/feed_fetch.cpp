@@ -3,8 +3,8 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -271,6 +271,21 @@ bool download(const FetchRequest& req, const std::string& url, const char* suffi
     return false;
 }
 
+// Removes downloads left by a run that was killed (SIGKILL, power loss) before it could clean up:
+// sync-download-* files in `dir` older than a day, far beyond any transfer's time limit.
+void remove_stale_downloads(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!name.starts_with("sync-download-")) continue;
+        std::error_code e2;
+        auto t = fs::last_write_time(it->path(), e2);
+        if (!e2 && t < cutoff) fs::remove(it->path(), e2);
+    }
+}
+
 }  // namespace
 
 bool is_fetch_url(std::string_view source) {
@@ -324,6 +339,7 @@ bool fetch_snapshot(const FetchRequest& req, FetchedSnapshot* out, std::string* 
         return false;
     }
     global_init_once();
+    remove_stale_downloads(req.temp_dir);
     FetchedSnapshot got;
     const std::string sig = req.sig.empty() ? req.url + ".minisig" : req.sig;
     got.sig_source = sig;

@@ -57,7 +57,8 @@ private:
 };
 
 // Fetches the signature (first: it is small, and a missing one fails fast) and then the CSV into
-// fresh temporary files in req.temp_dir (created with O_EXCL, mode 0600). On failure returns
+// fresh temporary files in req.temp_dir (sync-download-*, created with O_EXCL, mode 0600); first
+// removes such files older than a day, left there by a run that was killed. On failure returns
 // false with *err one line, e.g. "fetch http://h/feed.csv: HTTP 404 Not Found", "fetch …: timed
 // out after 10 s with 1234 of 5678 bytes (3 attempts)", "fetch …: server closed the connection
 // after 1000 of 5000 bytes (truncated)"; no temporary is left behind.

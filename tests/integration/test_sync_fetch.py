@@ -160,7 +160,16 @@ def expect_failure(what, url, contains, cfg=normal, extra=(), max_seconds=None):
 
 try:
     h.kc("init")
+    # Left by a run killed two days ago: removed by the next fetch. A fresh one (a sync running
+    # right now) is not touched.
+    stale, fresh = (os.path.join(h.data, f"sync-download-{x}.csv") for x in ("OLD123", "NEW456"))
+    for f in (stale, fresh):
+        open(f, "w").write("partial")
+    os.utime(stale, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     p, _ = sync(f"{base}/first/feed.csv", normal, "--pubkey", h.pub)
+    h.check(not os.path.exists(stale) and os.path.exists(fresh),
+            "a day-old leftover download is removed, a fresh one kept")
+    os.remove(fresh)
     h.check(p.returncode == 0 and "applied" in p.stdout,
             f"a good signed feed over http applies: {p.returncode} {p.stderr.strip()[:200]}")
     h.check(f"file: {base}/first/feed.csv" in p.stdout, "the report names the URL, not a temporary")
