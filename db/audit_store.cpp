@@ -299,8 +299,8 @@ bool AuditStore::latest(int n, std::vector<AuditRow>* out, std::string* err) {
 bool AuditStore::latest_of_kind(std::string_view kind, std::optional<AuditRow>* out,
                                 std::string* err) {
     try {
-        auto st = db_->prepare(std::string(kSelectColumns) +
-                               " WHERE kind = ? ORDER BY seq DESC LIMIT 1");
+        auto st =
+            db_->prepare(std::string(kSelectColumns) + " WHERE kind = ? ORDER BY seq DESC LIMIT 1");
         st.bind(1, std::string(kind));
         out->reset();
         if (st.step()) *out = read_row(st);
