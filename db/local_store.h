@@ -78,9 +78,9 @@ public:
     // Sessions. start_session, in one BEGIN IMMEDIATE transaction: marks sessions whose ends_at <=
     // now as ended ("expired"), refuses when rec.trainee_no already has an active one (TR-5),
     // inserts with started_at = now (rec.ends_at must be after now) and sets rec.id.
-    bool start_session(SessionRecord& rec, Instant now, std::string* err);
+    bool start_session(SessionRecord& rec, Instant now, std::string* err) override;
     // Ends an active session; an unknown or already ended one is an error.
-    bool end_session(std::int64_t id, Instant now, std::string reason, std::string* err);
+    bool end_session(std::int64_t id, Instant now, std::string reason, std::string* err) override;
     // Sessions in id order; active_only: those active at `now`.
     bool list_sessions(bool active_only, Instant now, std::vector<SessionRecord>* out,
                        std::string* err);
@@ -100,7 +100,7 @@ public:
     // Briefings (TR-9). mark_briefing_needed queues a trainee (no-op when already queued or
     // briefed); mark_briefed records the briefing (queueing it first if needed); briefing_queue
     // lists the trainees still waiting, oldest first.
-    bool mark_briefing_needed(std::string_view trainee_no, Instant now, std::string* err);
+    bool mark_briefing_needed(std::string_view trainee_no, Instant now, std::string* err) override;
     bool mark_briefed(std::string_view trainee_no, std::string_view staff_id, Instant now,
                       std::string* err);
     bool briefing_queue(std::vector<BriefingEntry>* out, std::string* err);

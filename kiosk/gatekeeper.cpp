@@ -158,6 +158,9 @@ TapResult Gatekeeper::start_session(const StartRequest& req, Instant now, std::s
         fail_secure(r, "audit: " + err);
         return r;
     }
+    if (r.decision.has_notice(Code::BriefingNeeded) &&
+        !local_.mark_briefing_needed(s.trainee_no, now, &err))
+        r.warning = "briefing queue: " + err;  // the session stands; staff see the notice
     if (override) r.decision.granted = true;
     r.session = s;
     return r;

@@ -20,11 +20,12 @@ struct TapResult {
     std::optional<SessionRecord> session;  // the trainee's running session, or the one started
     std::string card_hash;                 // empty when decided by trainee number
     std::string fault;                     // what failed, when decision has KIOSK_FAULT
+    std::string warning;                   // a side effect that failed without changing the answer
     AuditReceipt audit;                    // the committed audit row of this decision
 };
 
 class Gatekeeper {
-  public:
+public:
     Gatekeeper(Mirror& mirror, LocalState& local, AuditTrail& audit, const SiteSecret& secret,
                Policy policy);
 
@@ -51,7 +52,7 @@ class Gatekeeper {
 
     const SiteSecret& secret() const { return secret_; }
 
-  private:
+private:
     TapResult evaluate(CardState card, std::string trainee_no, std::string card_hash, Instant now);
     void audit_decision(TapResult& r, Instant now, std::string_view actor);
 

@@ -185,6 +185,7 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
                     fmt::format("--override-by {}: no such staff member", s_override_by));
         }
         TapResult r = ctl.gatekeeper().start_session(req, now, "kioskctl");
+        if (!r.warning.empty()) fmt::print(stderr, "kioskctl: warning: {}\n", r.warning);
         bool started = r.session && r.session->started_at == now && r.session->id > 0 &&
                        !r.decision.has_reason(Code::AlreadyInSession) &&
                        !r.decision.has_reason(Code::KioskFault) && (r.decision.granted);

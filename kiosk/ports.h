@@ -48,7 +48,7 @@ struct SessionRecord {
 };
 
 class Mirror {
-  public:
+public:
     virtual ~Mirror() = default;
     // *out = nullopt when the trainee number is not in the mirror. false on a read error.
     virtual bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
@@ -58,7 +58,7 @@ class Mirror {
 };
 
 class LocalState {
-  public:
+public:
     virtual ~LocalState() = default;
     virtual bool find_binding(std::string_view card_hash, std::optional<CardBinding>* out,
                               std::string* err) = 0;
@@ -74,6 +74,9 @@ class LocalState {
     virtual bool start_session(SessionRecord& rec, Instant now, std::string* err) = 0;
     virtual bool end_session(std::int64_t id, Instant now, std::string reason,
                              std::string* err) = 0;
+    // Queues a trainee for a staff briefing (TR-9); no-op when already queued or briefed.
+    virtual bool mark_briefing_needed(std::string_view trainee_no, Instant now,
+                                      std::string* err) = 0;
 };
 
 // One audited event. `detail` is a JSON object text. Never holds names or raw card UIDs.
@@ -93,7 +96,7 @@ struct AuditReceipt {
 };
 
 class AuditTrail {
-  public:
+public:
     virtual ~AuditTrail() = default;
     // Appends durably: returns true only after the row's COMMIT returned.
     virtual bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) = 0;
