@@ -21,10 +21,10 @@ std::string_view card_family_name(CardFamily f);
 struct CardEvent {
     enum class Kind { ReaderAvailable, ReaderLost, CardPresented, CardRemoved, ReaderError };
     Kind kind;
-    std::string reader;             // reader name
-    std::optional<CardUid> uid;     // CardPresented
+    std::string reader;          // reader name
+    std::optional<CardUid> uid;  // CardPresented
     CardFamily family = CardFamily::Unknown;
-    std::string message;            // ReaderError / ReaderLost: what went wrong
+    std::string message;  // ReaderError / ReaderLost: what went wrong
     std::chrono::steady_clock::time_point detected_at{};  // when the reader saw the change
     std::chrono::steady_clock::time_point queued_at{};    // when it was pushed
 };
