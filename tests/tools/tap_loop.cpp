@@ -1,8 +1,11 @@
 // tap_loop: opens a data directory once and asks the real Gatekeeper (mirror, local state, durable
 // audit) for decisions in a tight loop, to show that decisions keep succeeding while
 // `kioskctl sync` imports a snapshot (tests/integration/test_sync_concurrent_taps.py,
-// tests/bench/sync_bench.py). Cards and trainee numbers are used in turn.
+// tests/bench/sync_bench.py). Cards and trainee numbers are used in turn. With --mirror-reads it
+// times only the mirror reads of a decision (feed_state + find_trainee, trainee numbers only): the
+// part an import could contend with, without the audit row's fsync.
 //   tap_loop --data-dir DIR (--card UID | --trainee NO)... [--at TIME] [--seconds S] [--lines]
+//            [--mirror-reads]
 // Runs until SIGINT/SIGTERM or --seconds (default 300). With --lines, prints one line per
 // decision: "<CLOCK_MONOTONIC ns at start> <latency ns> <grant|deny|fault> [what failed]".
 // Always ends with one summary line:
@@ -66,7 +69,7 @@ double percentile_us(std::vector<std::int64_t> ns, double p) {
 int main(int argc, char** argv) {
     std::string data_dir, at_text;
     double seconds = 300;
-    bool lines = false;
+    bool lines = false, mirror_reads = false;
     std::vector<Target> targets;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -90,6 +93,8 @@ int main(int argc, char** argv) {
                 seconds = std::stod(value());
             } else if (a == "--lines") {
                 lines = true;
+            } else if (a == "--mirror-reads") {
+                mirror_reads = true;
             } else {
                 return usage("unknown argument " + a);
             }
@@ -99,6 +104,9 @@ int main(int argc, char** argv) {
     }
     if (data_dir.empty() || targets.empty())
         return usage("needs --data-dir and a --card or --trainee");
+    if (mirror_reads)
+        for (auto& t : targets)
+            if (t.card) return usage("--mirror-reads takes trainee numbers only");
     if (sodium_init() < 0) return usage("libsodium failed to initialise");
     Instant at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     if (!at_text.empty()) {
@@ -126,8 +134,17 @@ int main(int argc, char** argv) {
         const Target& t = targets[n % targets.size()];
         const std::int64_t start = monotonic_ns();
         if (start >= deadline) break;
-        TapResult r = t.card ? gate.decide_card(*t.card, at, "tap_loop")
-                             : gate.decide_trainee(t.trainee_no, at, "tap_loop");
+        TapResult r;
+        if (mirror_reads) {
+            std::optional<FeedState> feed;
+            if (!dir->mirror().feed_state(&feed, &r.fault) ||
+                !dir->mirror().find_trainee(t.trainee_no, &r.trainee, &r.fault))
+                r.decision.reasons.push_back({Code::KioskFault, std::nullopt, {}});
+            r.decision.granted = r.trainee.has_value();  // "grant": the trainee was found
+        } else {
+            r = t.card ? gate.decide_card(*t.card, at, "tap_loop")
+                       : gate.decide_trainee(t.trainee_no, at, "tap_loop");
+        }
         const std::int64_t end = monotonic_ns();
         const bool fault = r.decision.has_reason(Code::KioskFault);
         if (first_ns == 0) first_ns = start;
