@@ -147,7 +147,10 @@ bool hash_stream(std::istream& in, unsigned char out[crypto_generichash_BYTES_MA
 std::string minisign_key_id_hex(const MinisignKeyId& id) {
     std::string s;
     for (size_t i = id.size(); i-- > 0;) s += fmt::format("{:02X}", id[i]);
-    return s;
+    // minisign prints the id as a plain %llX: no leading zeros. Match it so that operators can
+    // compare our messages with `minisign -G` / `-V` output.
+    size_t first = s.find_first_not_of('0');
+    return first == std::string::npos ? "0" : s.substr(first);
 }
 
 // ---- public key ----

@@ -18,7 +18,7 @@ namespace kiosk {
 struct FeedState {
     std::int64_t sequence = 0;
     Instant generated_at{};
-    std::string key_id;  // minisign key id, 16 upper-case hex digits
+    std::string key_id;  // minisign key id, upper-case hex as minisign prints it
     Instant applied_at{};
     std::int64_t trainees = 0;
     std::int64_t certificates = 0;
