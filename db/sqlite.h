@@ -79,9 +79,9 @@ public:
         return v ? bind(i, *v) : bind_null(i);
     }
 
-    bool step();  // true: a row is ready; false: done. Throws on error.
-    void run();   // step to completion, ignoring rows
-    void reset(); // reset and clear bindings for reuse
+    bool step();   // true: a row is ready; false: done. Throws on error.
+    void run();    // step to completion, ignoring rows
+    void reset();  // reset and clear bindings for reuse
 
     bool is_null(int col) const;
     std::int64_t column_int(int col) const;

@@ -54,7 +54,7 @@ CardTransition card_transition(bool had_card, unsigned long previous_state,
                                unsigned long new_state);
 
 class PcscReader : public kiosk::CardReader {
-  public:
+public:
     explicit PcscReader(PcscReaderConfig config = {});
     ~PcscReader() override;
     PcscReader(const PcscReader&) = delete;
@@ -67,7 +67,7 @@ class PcscReader : public kiosk::CardReader {
     // finish on its own detached thread.
     void stop() override;
 
-  private:
+private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -37,7 +37,7 @@ bool load_reader_script(const std::string& path, std::vector<ReaderScriptStep>* 
                         std::string* err);
 
 class SimulatedReader : public kiosk::CardReader {
-  public:
+public:
     static constexpr const char* kDefaultName = "Simulated Reader";
 
     // Manual mode: cards arrive through tap() / remove().
@@ -58,7 +58,7 @@ class SimulatedReader : public kiosk::CardReader {
     // True once a script has been played to its end (always false in manual mode).
     bool script_done() const { return script_done_; }
 
-  private:
+private:
     void push(kiosk::CardEvent::Kind kind, std::optional<kiosk::CardUid> uid = std::nullopt,
               kiosk::CardFamily family = kiosk::CardFamily::Unknown);
     void play_script();

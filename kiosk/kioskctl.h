@@ -24,7 +24,7 @@ struct CtlError : std::runtime_error {
 };
 
 class Ctl {
-  public:
+public:
     Ctl();
     ~Ctl();
 
@@ -39,7 +39,7 @@ class Ctl {
     Instant at(const std::string& text);
     CardUid card(const std::string& text);  // CtlError naming what is wrong
 
-  private:
+private:
     std::optional<Config> config_;
     std::unique_ptr<db::DataDir> data_;
     std::unique_ptr<Gatekeeper> gatekeeper_;
