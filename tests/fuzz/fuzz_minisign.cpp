@@ -20,8 +20,10 @@ namespace {
 
 using namespace kiosk::db;
 
+// As minisign prints a key id: upper-case hex of the 64-bit id, no leading zeros (1-16 digits).
 bool is_key_id_hex(const std::string& s) {
-    return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
+    return !s.empty() && s.size() <= 16 && (s == "0" || s[0] != '0') &&
+           std::all_of(s.begin(), s.end(), [](char c) {
                return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'F');
            });
 }
