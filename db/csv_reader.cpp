@@ -31,8 +31,11 @@ bool CsvReader::fill(std::string* err) {
     len_ = left;
     size_t n = 0;
     std::string read_err;
-    if (!source_.read(buf_.data() + len_, buf_.size() - len_, &n, &read_err))
-        return fail(read_err, line_, err);
+    if (!source_.read(buf_.data() + len_, buf_.size() - len_, &n, &read_err)) {
+        error_ = read_err;  // as the source words it: a decoder names the bad byte's own line
+        *err = error_;
+        return false;
+    }
     if (n == 0) eof_ = true;
     len_ += n;
     return true;

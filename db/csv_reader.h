@@ -1,8 +1,9 @@
 // A streaming RFC 4180 reader for the nightly feed: reads its source in chunks (never the whole
 // file), yields one record at a time with the physical line it starts on, and stops at the first
 // defect with an error naming the line. Input reaches it as UTF-8 through a ByteSource: a file,
-// a stream, or (later) a decoder that turns CP932 into UTF-8 — the reader itself only ever sees
-// UTF-8 (an optional BOM at the start is skipped) and rejects invalid sequences.
+// a stream, or a decoder that turns CP932 into UTF-8 (Cp932ByteSource, db/text_decoder.h) — the
+// reader itself only ever sees UTF-8 (an optional BOM at the start is skipped) and rejects
+// invalid sequences.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +20,9 @@ namespace kiosk::db {
 class ByteSource {
 public:
     virtual ~ByteSource() = default;
-    // Fills up to `cap` bytes; *n = 0 means the end. false + *err on a read failure.
+    // Fills up to `cap` bytes; *n = 0 means the end. false + *err on a read failure or, for a
+    // decoder, an invalid byte: CsvReader passes *err on as it is, so a decoder names the line of
+    // the bad byte itself ("line 7: invalid CP932 (byte 0xFF)").
     virtual bool read(char* buf, size_t cap, size_t* n, std::string* err) = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "db/csv_reader.h"
 #include "db/feed_parser.h"
 #include "db/minisign.h"
+#include "db/text_decoder.h"
 
 namespace kiosk::db {
 namespace {
@@ -56,12 +57,12 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         return false;
     };
 
-    if (req.encoding != "utf-8" && req.encoding != "UTF-8" && req.encoding != "utf8")
-        return reject(fmt::format("encoding '{}' is not supported: use utf-8", req.encoding));
+    std::string e;
+    const auto encoding = canonical_feed_encoding(req.encoding, &e);
+    if (!encoding) return reject(e);
 
     // 1. The pinned key and the signature, before a byte of the CSV is parsed.
     MinisignPublicKey key;
-    std::string e;
     if (!read_minisign_public_key(req.public_key_path, &key, &e))
         return reject(fmt::format("cannot use the pinned public key: {}", e));
     const std::string sig_path = req.sig_path.empty() ? req.csv_path + ".minisig" : req.sig_path;
@@ -101,7 +102,20 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     csv.clear();
     csv.seekg(0);
     if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
-    StreamByteSource source(csv);
+    r.encoding = *encoding;
+    if (r.encoding == "auto") {
+        auto detected = detect_feed_encoding(csv, &e);
+        if (!detected) return reject(e);
+        r.encoding = *detected;
+        r.encoding_detected = true;
+        csv.clear();
+        csv.seekg(0);
+        if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
+    }
+    StreamByteSource file_source(csv);
+    std::optional<Cp932ByteSource> cp932;
+    if (r.encoding == "cp932") cp932.emplace(file_source);
+    ByteSource& source = cp932 ? static_cast<ByteSource&>(*cp932) : file_source;
     CsvReader reader(source);
     FeedParser parser(reader, FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
     auto import = mirror.begin_import(&e);
@@ -164,6 +178,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                              {"sequence_from", r.sequence_from},
                              {"generated_at", format_instant(stamp.generated_at)},
                              {"key_id", r.key_id},
+                             {"encoding", r.encoding},
                              {"trainees",
                               {{"added", d.trainees_added},
                                {"changed", d.trainees_changed},
@@ -205,6 +220,8 @@ std::string SyncReport::to_json() const {
         {"generated_at", generated_at == Instant{} ? nlohmann::json(nullptr)
                                                    : nlohmann::json(format_instant(generated_at))},
         {"key_id", key_id},
+        {"encoding", encoding.empty() ? nlohmann::json(nullptr) : nlohmann::json(encoding)},
+        {"encoding_detected", encoding_detected},
         {"rows_read", rows_read},
         {"trainees",
          {{"added", diff.trainees_added},
@@ -235,6 +252,8 @@ std::string SyncReport::to_text() const {
         out += "applied\n";
     out += fmt::format("file: {}\n", csv_path);
     if (!key_id.empty()) out += fmt::format("signed by key: {}\n", key_id);
+    if (!encoding.empty())
+        out += fmt::format("encoding: {}{}\n", encoding, encoding_detected ? " (detected)" : "");
     if (sequence_to != 0)
         out += fmt::format("sequence: {} -> {} (generated {})\n", sequence_from, sequence_to,
                            format_instant(generated_at));

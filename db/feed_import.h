@@ -22,8 +22,9 @@ struct SyncRequest {
     // (the URL of a downloaded snapshot, whose csv_path is a temporary file); empty: csv_path.
     std::string source;
     std::string public_key_path;
-    std::string encoding = "utf-8";  // only "utf-8" for now (cp932 comes with its decoder)
-    bool dry_run = false;            // verify, validate and diff; change nothing
+    // "utf-8", "cp932" (and aliases: see canonical_feed_encoding), or "auto"/"" to detect.
+    std::string encoding;
+    bool dry_run = false;  // verify, validate and diff; change nothing
     bool allow_mass_removal = false;
     std::int64_t max_invalid_rows = 0;
     double max_removed_fraction = 0.10;
@@ -39,6 +40,8 @@ struct SyncReport {
     std::int64_t sequence_to = 0;
     Instant generated_at{};
     std::string key_id;
+    std::string encoding;  // "utf-8" or "cp932" once known
+    bool encoding_detected = false;
     SnapshotDiff diff;
     std::int64_t rows_read = 0;
     std::vector<std::int64_t> skipped_lines;  // invalid rows skipped under max_invalid_rows

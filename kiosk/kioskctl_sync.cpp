@@ -180,7 +180,8 @@ void add_sync_commands(CLI::App& app, Ctl& ctl) {
                      "signature: a path or an http(s) URL (default: SOURCE.minisig)");
     sync->add_option("--pubkey", o->pubkey,
                      "records office's minisign public key (pinned at first use)");
-    sync->add_option("--encoding", o->encoding, "utf-8 (default)");
+    sync->add_option("--encoding", o->encoding,
+                     "utf-8, cp932 (Shift_JIS, as Excel saves it) or auto; default: detected");
     sync->add_flag("--dry-run", o->dry_run,
                    "validate and report what would change; change nothing");
     sync->add_flag("--allow-mass-removal", o->allow_mass_removal,

@@ -246,8 +246,8 @@ TEST_F(FeedImportTest, MissingSignatureOrKeyIsRejected) {
     req.public_key_path = path("nope.pub");
     expect_rejected(req, "cannot use the pinned public key");
     req = request();
-    req.encoding = "cp932";
-    expect_rejected(req, "encoding 'cp932' is not supported");
+    req.encoding = "latin1";
+    expect_rejected(req, "encoding 'latin1' is not supported: use utf-8, cp932 or auto");
 }
 
 TEST_F(FeedImportTest, OneInvalidRowRejectsTheWholeFileWithLineAndColumn) {
