@@ -3,6 +3,7 @@
 // and applied; every rejection leaves mirror.db byte-for-byte unchanged and is audited in the real
 // audit.db (AuditStore).
 #include <gtest/gtest.h>
+#include <iconv.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -42,6 +43,28 @@ std::string rows(int from, int to) {
     }
     return s;
 }
+
+// UTF-8 text as CP932 (Shift_JIS as Excel saves it), converted with iconv.
+std::string to_cp932(const std::string& utf8) {
+    iconv_t cd = iconv_open("CP932", "UTF-8");
+    EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1));
+    std::string in = utf8, out(utf8.size() * 2 + 16, '\0');
+    char* ip = in.data();
+    char* op = out.data();
+    size_t il = in.size(), ol = out.size();
+    EXPECT_NE(iconv(cd, &ip, &il, &op, &ol), static_cast<size_t>(-1)) << "not CP932: " << utf8;
+    iconv_close(cd);
+    out.resize(out.size() - ol);
+    return out;
+}
+
+// A feed with the Japanese header names and course and status values (product.md section 3).
+const std::string kJapaneseHeader =
+    "受講者番号,氏名,所属,研修,実施者,修了証番号,修了日,状態,依頼書受付日,利活用者登録日\n";
+const std::string kJapaneseRows =
+    "J-1,山田 太郎,株式会社①製薬,概論,PMDA,C-1,2024-05-01,交付,,2023-04-01\n"
+    "J-1,山田 太郎,株式会社①製薬,システム操作,PMDA,C-2,2024-06-01,交付,,2023-04-01\n"
+    "J-2,髙橋 ｶﾅｺ,㈱テスト～研究所,概論,PMDA,C-3,2024-05-01,紛失,,\n";
 
 class FeedImportTest : public ::testing::Test {
 protected:
@@ -353,6 +376,89 @@ TEST_F(FeedImportTest, SnapshotSignedByStockMinisignApplies) {
                   " -t 'sequence=43 generated_at=2026-11-24T02:00:00+09:00'"),
               0);
     expect_rejected(req, "legacy");
+}
+
+TEST_F(FeedImportTest, Cp932FeedWithJapaneseHeadersAppliesDeclaredAndDetected) {
+    const std::string cp932 = to_cp932(kJapaneseHeader + kJapaneseRows);
+    ASSERT_EQ(cp932.find("山田"), std::string::npos) << "the file really is CP932";
+    publish(cp932, 1);
+    auto req = request();
+    req.encoding = "Shift_JIS";
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_EQ(report.encoding, "cp932");
+    EXPECT_FALSE(report.encoding_detected);
+    EXPECT_EQ(report.diff.trainees_added, 2);
+    EXPECT_EQ(report.diff.certificates_added, 3);
+    EXPECT_NE(report.to_text().find("encoding: cp932\n"), std::string::npos) << report.to_text();
+    EXPECT_EQ(nlohmann::json::parse(report.to_json())["encoding"], "cp932");
+    EXPECT_EQ(nlohmann::json::parse(audit_rows()[0].event.detail)["encoding"], "cp932");
+    std::optional<Trainee> t;
+    ASSERT_TRUE(mirror_->find_trainee("J-1", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->name, "山田 太郎");
+    EXPECT_EQ(t->affiliation, "株式会社①製薬");
+    ASSERT_EQ(t->certificates.size(), 2u);
+    ASSERT_TRUE(mirror_->find_trainee("J-2", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->name, "髙橋 ｶﾅｺ");
+    EXPECT_EQ(t->affiliation, "㈱テスト～研究所");
+    ASSERT_EQ(t->certificates.size(), 1u);
+    EXPECT_EQ(t->certificates[0].status, CertificateStatus::Lost);
+
+    // The next night's file, same encoding, not declared: detected.
+    publish(to_cp932(kJapaneseHeader + kJapaneseRows +
+                     "J-3,佐藤 花子,大学,概論,PMDA,C-4,2024-07-01,交付,,\n"),
+            2);
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_EQ(report.encoding, "cp932");
+    EXPECT_TRUE(report.encoding_detected);
+    EXPECT_NE(report.to_text().find("encoding: cp932 (detected)"), std::string::npos);
+    EXPECT_EQ(nlohmann::json::parse(report.to_json())["encoding_detected"], true);
+    ASSERT_TRUE(mirror_->find_trainee("J-3", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->name, "佐藤 花子");
+
+    // And the same content in UTF-8 (with a BOM) is detected as UTF-8.
+    publish("\xEF\xBB\xBF" + kJapaneseHeader + kJapaneseRows +
+                "J-3,佐藤 花子,大学,概論,PMDA,C-4,2024-07-01,交付,,\n",
+            3);
+    req = request();
+    req.encoding = "auto";
+    ASSERT_TRUE(sync(req, &report, &err)) << err;
+    EXPECT_EQ(report.encoding, "utf-8");
+    EXPECT_TRUE(report.encoding_detected);
+    EXPECT_EQ(report.diff.trainees_changed + report.diff.certificates_changed, 0);
+}
+
+TEST_F(FeedImportTest, InvalidCp932SequenceIsRejectedNamingItsLine) {
+    apply_base();
+    // Line 4 has a byte that is not CP932 (0xFF) after a valid name.
+    std::string csv = to_cp932(kJapaneseHeader + kJapaneseRows) + to_cp932("J-4,佐藤") + "\xFF" +
+                      to_cp932(",大学,概論,PMDA,C-4,2024-07-01,交付,,\n");
+    publish(csv, 6);
+    auto req = request();
+    req.encoding = "cp932";
+    auto report = expect_rejected(req, "line 5: invalid CP932 (byte 0xFF)");
+    EXPECT_EQ(report.encoding, "cp932");
+    // Detection finds it too: neither UTF-8 nor CP932.
+    expect_rejected(request(),
+                    "neither UTF-8 nor CP932 (Shift_JIS): line 1: invalid UTF-8 (byte 0x8E); "
+                    "line 5: invalid CP932 (byte 0xFF)");
+    // A lead byte cut off by the end of the file.
+    publish(to_cp932(kJapaneseHeader + kJapaneseRows) + "J-4,\x8D", 6);
+    expect_rejected(req, "line 5: invalid CP932 (byte 0x8D at the end of the file");
+}
+
+TEST_F(FeedImportTest, Utf8DeclaredForACp932FileIsRejectedNamingTheLine) {
+    apply_base();
+    publish(kHeader + rows(0, 10) +
+                to_cp932("T-10,山田 太郎,Univ,OVERVIEW,PMDA,O-10,2024-03-01,issued,,\n"),
+            6);
+    auto req = request();
+    req.encoding = "utf-8";
+    expect_rejected(req, "line 22: invalid UTF-8 (byte 0x8E)");
 }
 
 }  // namespace
