@@ -86,6 +86,65 @@ bool CsvReader::utf8_byte(unsigned char c, std::string* err) {
     return true;
 }
 
+namespace {
+
+// ASCII bytes that end a run of ordinary field bytes: NUL, LF, CR, '"' and ',' (CR and ',' are
+// ordinary inside quotes). Bytes >= 0x80 are checked as UTF-8 sequences by scan_plain().
+struct Specials {
+    bool unquoted[128] = {};
+    bool quoted[128] = {};
+    constexpr Specials() {
+        for (unsigned char c : {'\0', '\n', '\r', '"', ','}) unquoted[c] = true;
+        for (unsigned char c : {'\0', '\n', '"'}) quoted[c] = true;
+    }
+};
+constexpr Specials kSpecials;
+
+}  // namespace
+
+// The fast path: appends the run of ordinary bytes at pos_ — ASCII that is not special in the
+// state, and whole well-formed UTF-8 sequences inside the buffer — to `dst` in one go. Anything
+// else (a special byte, a malformed or split sequence) is left to the byte-at-a-time path, which
+// gives the same result and the same errors.
+size_t CsvReader::scan_plain(std::string& dst, bool quoted) {
+    const auto* start = reinterpret_cast<const unsigned char*>(buf_.data()) + pos_;
+    const auto* end = reinterpret_cast<const unsigned char*>(buf_.data()) + len_;
+    const bool* special = quoted ? kSpecials.quoted : kSpecials.unquoted;
+    const unsigned char* p = start;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            if (special[c]) break;
+            ++p;
+            continue;
+        }
+        int more;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            break;
+        }
+        if (end - p <= more || p[1] < lo || p[1] > hi) break;
+        bool ok = true;
+        for (int k = 2; k <= more; ++k) ok = ok && p[k] >= 0x80 && p[k] <= 0xBF;
+        if (!ok) break;
+        p += more + 1;
+    }
+    size_t n = static_cast<size_t>(p - start);
+    dst.append(reinterpret_cast<const char*>(start), n);
+    pos_ += n;
+    return n;
+}
+
 CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
     if (!error_.empty()) {
         *err = error_;
@@ -100,9 +159,18 @@ CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
 
     enum class State { FieldStart, Unquoted, Quoted, QuoteInQuoted };
     State st = State::FieldStart;
-    out->fields.clear();
     out->line = line_;
-    std::string field;
+    // The record's fields are built in place in out->fields, whose strings keep their capacity
+    // from record to record (no allocation per field once the reader is warm).
+    std::vector<std::string>& fields = out->fields;
+    size_t nf = 0;  // index of the field being built
+    if (fields.empty()) fields.emplace_back();
+    fields[0].clear();
+    auto next_field = [&] {
+        if (++nf == fields.size()) fields.emplace_back();
+        fields[nf].clear();
+    };
+    auto end_record = [&] { fields.resize(nf + 1); };
     size_t record_bytes = 0;
     std::int64_t quote_line = 0;
     bool any = false;  // the record has content (an empty line has none and is skipped)
@@ -120,8 +188,21 @@ CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
                     return Result::Error;
                 }
                 if (!any) return Result::End;
-                out->fields.push_back(std::move(field));
+                end_record();
                 return Result::Record;
+            }
+        }
+        if (utf8_need_ == 0 && (st == State::Unquoted || st == State::Quoted)) {
+            size_t n = scan_plain(fields[nf], st == State::Quoted);
+            if (n > 0) {
+                record_bytes += n;
+                if (record_bytes > options_.max_record_bytes) {
+                    fail(fmt::format("the record is longer than {} bytes",
+                                     options_.max_record_bytes),
+                         out->line, err);
+                    return Result::Error;
+                }
+                continue;
             }
         }
         unsigned char c = static_cast<unsigned char>(buf_[pos_++]);
@@ -151,8 +232,7 @@ CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
                     quote_line = line_;
                     any = true;
                 } else if (c == ',') {
-                    out->fields.push_back(std::move(field));
-                    field.clear();
+                    next_field();
                     any = true;
                 } else if (c == '\n') {
                     ++line_;
@@ -161,31 +241,30 @@ CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
                         record_bytes = 0;
                         continue;
                     }
-                    out->fields.push_back(std::move(field));
+                    end_record();
                     return Result::Record;
                 } else {
-                    field += static_cast<char>(c);
+                    fields[nf] += static_cast<char>(c);
                     st = State::Unquoted;
                     any = true;
                 }
                 break;
             case State::Unquoted:
                 if (c == ',') {
-                    out->fields.push_back(std::move(field));
-                    field.clear();
+                    next_field();
                     st = State::FieldStart;
                 } else if (c == '\n') {
                     ++line_;
-                    out->fields.push_back(std::move(field));
+                    end_record();
                     return Result::Record;
                 } else if (c == '"') {
                     fail(fmt::format("a quote inside an unquoted field (field {}): quote the "
                                      "whole field and double the quote",
-                                     out->fields.size() + 1),
+                                     nf + 1),
                          line_, err);
                     return Result::Error;
                 } else {
-                    field += static_cast<char>(c);
+                    fields[nf] += static_cast<char>(c);
                 }
                 break;
             case State::Quoted:
@@ -193,24 +272,22 @@ CsvReader::Result CsvReader::next(CsvRecord* out, std::string* err) {
                     st = State::QuoteInQuoted;
                 } else {
                     if (c == '\n') ++line_;
-                    field += static_cast<char>(c);
+                    fields[nf] += static_cast<char>(c);
                 }
                 break;
             case State::QuoteInQuoted:
                 if (c == '"') {
-                    field += '"';
+                    fields[nf] += '"';
                     st = State::Quoted;
                 } else if (c == ',') {
-                    out->fields.push_back(std::move(field));
-                    field.clear();
+                    next_field();
                     st = State::FieldStart;
                 } else if (c == '\n') {
                     ++line_;
-                    out->fields.push_back(std::move(field));
+                    end_record();
                     return Result::Record;
                 } else {
-                    fail(fmt::format("a character after the closing quote of field {}",
-                                     out->fields.size() + 1),
+                    fail(fmt::format("a character after the closing quote of field {}", nf + 1),
                          line_, err);
                     return Result::Error;
                 }

@@ -62,6 +62,7 @@ private:
     bool fill(std::string* err);
     bool fail(std::string msg, std::int64_t line, std::string* err);
     bool utf8_byte(unsigned char c, std::string* err);
+    size_t scan_plain(std::string& dst, bool quoted);
 
     ByteSource& source_;
     CsvOptions options_;

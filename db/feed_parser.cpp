@@ -199,7 +199,7 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
         else if (n > max)
             error(f, fmt::format("{} is longer than {} characters", quoted(v), max));
         else
-            *dst = std::string(v);
+            dst->assign(v);
     };
     auto date = [&](Field f, bool required, std::optional<Date>* dst) {
         std::string_view v = value(f);
@@ -219,13 +219,20 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
                                                    "a-z -)",
                                                    quoted(no)));
     else
-        out->trainee_no = std::string(no);
+        out->trainee_no.assign(no);
     text(kName, 1, 100, &out->name);
     out->affiliation.clear();
     if (columns_[kAffiliation] >= 0) text(kAffiliation, 0, 200, &out->affiliation);
 
     Certificate& cert = out->cert;
-    cert = Certificate{};
+    // Reset field by field: the strings keep their capacity from row to row.
+    cert.certificate_no.clear();
+    cert.course = Course::Other;
+    cert.course_code.clear();
+    cert.provider.clear();
+    cert.completed_on = Date{};
+    cert.status = CertificateStatus::Issued;
+    cert.file_order = 0;
     std::string_view course = value(kCourse);
     if (course.empty())
         error(kCourse, "is empty");
@@ -233,13 +240,13 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
         error(kCourse, fmt::format("{} is longer than 100 characters", quoted(course)));
     else {
         cert.course = course_from_feed(course);
-        cert.course_code = std::string(course);  // any other code is kept and never counts (TR-3)
+        cert.course_code.assign(course);  // any other code is kept and never counts (TR-3)
     }
     std::string_view provider = value(kProvider);
     if (utf8_length(provider) > 100)
         error(kProvider, fmt::format("{} is longer than 100 characters", quoted(provider)));
     else
-        cert.provider = provider.empty() ? std::string(kPmda) : std::string(provider);
+        cert.provider.assign(provider.empty() ? kPmda : provider);
     text(kCertificateNo, 1, 40, &cert.certificate_no);
     std::optional<Date> completed;
     date(kCompletedOn, true, &completed);
@@ -265,31 +272,47 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     if (std::int64_t first = certificate_lines_.find(cert_hash); first != 0)
         error(kCertificateNo,
               fmt::format("{} is already used on line {}", quoted(cert.certificate_no), first));
-    auto tr_it = trainees_.find(out->trainee_no);
-    if (tr_it != trainees_.end()) {
-        const TraineeSeen& seen = tr_it->second;
-        auto agree = [&](Field f, const std::string& first) {
-            if (columns_[f] < 0 || value(f) == first) return;
-            error(f, fmt::format("{} differs from line {} ({}) for trainee {}", quoted(value(f)),
-                                 seen.first_line, quoted(first), out->trainee_no));
-        };
-        agree(kName, seen.name);
-        agree(kAffiliation, seen.affiliation);
-        agree(kRequestAcceptedOn, seen.request_accepted_on);
-        agree(kUserSince, seen.user_since);
+    // Consecutive rows of one trainee (the usual layout) look the trainee up once.
+    TraineeSeen* seen = nullptr;
+    if (last_trainee_ && last_trainee_no_ == out->trainee_no) {
+        seen = last_trainee_;
+    } else if (auto it = trainees_.find(out->trainee_no); it != trainees_.end()) {
+        seen = &it->second;
+    }
+    const std::array<Field, 4> kTraineeFields = {kName, kAffiliation, kRequestAcceptedOn,
+                                                 kUserSince};
+    if (seen) {
+        for (size_t i = 0; i < kTraineeFields.size(); ++i) {
+            Field f = kTraineeFields[i];
+            if (columns_[f] < 0 || std::hash<std::string_view>{}(value(f)) == seen->values[i])
+                continue;
+            // The first row's value is quoted when it is at hand (the trainee's rows so far are
+            // the last ones read); a trainee whose rows are scattered is named by line only.
+            bool at_hand = seen == last_trainee_;
+            error(f, at_hand ? fmt::format("{} differs from line {} ({}) for trainee {}",
+                                           quoted(value(f)), seen->first_line,
+                                           quoted(last_values_[i]), out->trainee_no)
+                             : fmt::format("{} differs from line {} for trainee {}",
+                                           quoted(value(f)), seen->first_line, out->trainee_no));
+        }
     }
     if (!ok) return false;
 
     certificate_lines_.add(cert_hash, line);
-    if (tr_it == trainees_.end()) {
-        tr_it = trainees_
-                    .emplace(out->trainee_no, TraineeSeen{line, 0, out->name, out->affiliation,
-                                                          std::string(value(kRequestAcceptedOn)),
-                                                          std::string(value(kUserSince))})
-                    .first;
+    if (!seen) {
+        TraineeSeen fresh{line, 0, {}};
+        for (size_t i = 0; i < kTraineeFields.size(); ++i)
+            fresh.values[i] = std::hash<std::string_view>{}(value(kTraineeFields[i]));
+        seen = &trainees_.emplace(out->trainee_no, fresh).first->second;
     }
-    out->first_of_trainee = tr_it->second.rows == 0;
-    cert.file_order = tr_it->second.rows++;
+    if (seen != last_trainee_) {
+        last_trainee_ = seen;  // unordered_map nodes do not move: the pointer stays valid
+        last_trainee_no_ = out->trainee_no;
+        for (size_t i = 0; i < kTraineeFields.size(); ++i)
+            last_values_[i].assign(value(kTraineeFields[i]));
+    }
+    out->first_of_trainee = seen->rows == 0;
+    cert.file_order = seen->rows++;
     if (out->request_accepted_on && cert.completed_on < *out->request_accepted_on)
         warnings_.push_back(fmt::format(
             "line {}: trainee {}: completed_on {} is before request_accepted_on {} (TR-8): kept, "
@@ -305,7 +328,7 @@ FeedParser::Result FeedParser::next(FeedRow* out, std::string* err) {
         header_done_ = true;
         if (!read_header(err)) return reject(err);
     }
-    CsvRecord rec;
+    CsvRecord& rec = record_;  // reused: its strings keep their capacity
     for (;;) {
         std::string e;
         switch (reader_.next(&rec, &e)) {

@@ -6,6 +6,7 @@
 // checks are kept in memory.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,10 +70,13 @@ private:
         kUserSince,
         kFieldCount
     };
+    // What the rules across rows need of a trainee already seen: its first line, its row count,
+    // and hashes of its trainee-level columns (name, affiliation, request_accepted_on,
+    // user_since) — a quarter-million trainees' strings would cost more than their checks.
     struct TraineeSeen {
         std::int64_t first_line = 0;
         std::int64_t rows = 0;
-        std::string name, affiliation, request_accepted_on, user_since;
+        std::array<std::uint64_t, 4> values{};
     };
 
     bool read_header(std::string* err);
@@ -111,6 +115,12 @@ private:
     };
     LineIndex certificate_lines_;
     std::unordered_map<std::string, TraineeSeen> trainees_;
+    // The trainee of the last valid row and its trainee-level values as written (for messages
+    // and to skip the lookup for its next rows).
+    TraineeSeen* last_trainee_ = nullptr;
+    std::string last_trainee_no_;
+    std::array<std::string, 4> last_values_;
+    CsvRecord record_;
 };
 
 // Number of Unicode code points in valid UTF-8 text.
