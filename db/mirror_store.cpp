@@ -4,9 +4,17 @@
 #include "db/mirror_store.h"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "db/migrations.h"
 #include "db/sqlite.h"
@@ -46,6 +54,12 @@ CREATE TABLE certificates (
     file_order INTEGER NOT NULL    -- position among the trainee's rows in the snapshot
 ) WITHOUT ROWID;
 CREATE INDEX certificates_by_trainee ON certificates(trainee_no, file_order);
+)sql",
+    // 2: a digest per trainee of everything the mirror holds for it, so that a sync compares
+    // a trainee by one value and stages only the trainees that differ. NULL (rows written
+    // before) never matches: the next sync stages and rewrites them once.
+    R"sql(
+ALTER TABLE trainees ADD COLUMN digest BLOB;
 )sql",
 };
 
@@ -177,24 +191,380 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 }
 
 // ---- the import ----
+//
+// Each trainee in the mirror carries a digest of everything the mirror holds for it: the sum
+// (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of its rows' stored values, file
+// order included. The sum does not depend on the order the rows arrive in, so a trainee whose
+// rows are split across the file still adds up to the same digest. An import reads the mirror's
+// digests once, compares each trainee of the file against them as its rows end, and stages only
+// the trainees that differ; the unchanged ones (most of them, most nights) are only marked seen.
+// Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
+// main tables, inside the same transaction, and the secondary index is built once at the end.
+
+namespace {
+
+struct Digest {
+    std::uint64_t lo = 0, hi = 0;
+    void add(const Digest& o) {
+        lo += o.lo;
+        hi += o.hi;
+    }
+    bool operator==(const Digest&) const = default;
+};
+
+// A fixed, public key: the digest detects change, it is not a secret (the snapshot itself is
+// signed; whoever could forge a collision could as well sign a different snapshot).
+constexpr unsigned char kDigestKey[crypto_shorthash_siphashx24_KEYBYTES] = {
+    'o', 'n', 's', 'i', 't', 'e', '-', 'k', 'i', 'o', 's', 'k', '-', 'd', 'g', '1'};
+
+void put_field(std::string* buf, std::string_view v) {
+    std::uint32_t n = static_cast<std::uint32_t>(v.size());
+    buf->append(reinterpret_cast<const char*>(&n), sizeof n);
+    buf->append(v);
+}
+void put_opt(std::string* buf, const std::optional<std::string>& v) {
+    if (!v) {
+        std::uint32_t none = 0xFFFFFFFFu;
+        buf->append(reinterpret_cast<const char*>(&none), sizeof none);
+    } else {
+        put_field(buf, *v);
+    }
+}
+
+std::string digest_blob(const Digest& d) {
+    std::string b(16, '\0');
+    std::memcpy(b.data(), &d.lo, 8);
+    std::memcpy(b.data() + 8, &d.hi, 8);
+    return b;
+}
+std::optional<Digest> digest_from_blob(std::string_view b) {
+    if (b.size() != 16) return std::nullopt;
+    Digest d;
+    std::memcpy(&d.lo, b.data(), 8);
+    std::memcpy(&d.hi, b.data() + 8, 8);
+    return d;
+}
+
+// One row as the mirror stores it: the values bound to the INSERTs and hashed for the digest.
+struct StoredRow {
+    std::string_view trainee_no, name, affiliation;
+    std::optional<std::string> request_accepted_on, user_since;
+    std::string_view certificate_no, course, course_code, provider;
+    std::string completed_on;
+    std::string_view status;
+    std::int64_t file_order = 0;
+
+    explicit StoredRow(const FeedRow& r)
+        : trainee_no(r.trainee_no),
+          name(r.name),
+          affiliation(r.affiliation),
+          request_accepted_on(date_text(r.request_accepted_on)),
+          user_since(date_text(r.user_since)),
+          certificate_no(r.cert.certificate_no),
+          course(kiosk::course_code(r.cert.course)),
+          course_code(r.cert.course_code),
+          provider(r.cert.provider),
+          completed_on(format_date(r.cert.completed_on)),
+          status(status_code(r.cert.status)),
+          file_order(r.cert.file_order) {}
+
+    Digest digest(std::string* buf) const {
+        buf->clear();
+        put_field(buf, trainee_no);
+        put_field(buf, name);
+        put_field(buf, affiliation);
+        put_opt(buf, request_accepted_on);
+        put_opt(buf, user_since);
+        put_field(buf, certificate_no);
+        put_field(buf, course);
+        put_field(buf, course_code);
+        put_field(buf, provider);
+        put_field(buf, completed_on);
+        put_field(buf, status);
+        buf->append(reinterpret_cast<const char*>(&file_order), sizeof file_order);
+        unsigned char out[crypto_shorthash_siphashx24_BYTES];
+        crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(buf->data()),
+                                    buf->size(), kDigestKey);
+        Digest d;
+        std::memcpy(&d.lo, out, 8);
+        std::memcpy(&d.hi, out + 8, 8);
+        return d;
+    }
+};
+
+constexpr std::string_view kInsertTrainee =
+    "INSERT INTO {}trainees (trainee_no, name, affiliation, request_accepted_on, user_since, "
+    "digest) VALUES (?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kInsertCertificate =
+    "INSERT INTO {}certificates (certificate_no, trainee_no, course, course_code, provider, "
+    "completed_on, status, file_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+}  // namespace
 
 struct SnapshotImport::Impl {
     Database& db;
     bool open = true;
     bool diffed = false;
+    // The mirror was empty: rows go straight into main (no staging, nothing to compare).
+    bool direct = false;
     SnapshotDiff diff;
-    std::int64_t trainees = 0, certificates = 0;
+    std::int64_t trainees = 0, certificates = 0;  // in the snapshot
     Statement insert_trainee;
     Statement insert_certificate;
 
-    Impl(Database& d)
+    // The mirror's trainees and their digests (staged mode only).
+    struct Known {
+        std::optional<Digest> digest;  // none: written before digests existed
+        bool seen = false;             // in the snapshot
+        bool staged = false;           // its rows are in the staging tables
+    };
+    std::unordered_map<std::string, Known> known;
+    // Trainees staged so far (staged mode) → their staging rowid and the digest of their rows so
+    // far; looked up only when a trainee's rows come back later in the file.
+    struct Staged {
+        std::int64_t rowid = 0;
+        Digest digest;
+    };
+    std::unordered_map<std::string, Staged> staged;
+    std::int64_t trainees_new = 0;  // staged trainees the mirror lacks
+
+    // The current run: consecutive rows of one trainee, held until the trainee changes.
+    std::vector<FeedRow> run;
+    size_t run_size = 0;
+    std::vector<StoredRow> rows;  // the run as stored (views into `run`)
+    std::string buf;              // digest scratch
+
+    // Two stages on two threads: the caller parses and validates rows and hands them over in
+    // batches; a worker compares and writes them. Batches are recycled (their strings keep their
+    // capacity) and at most kBatchesInFlight exist, so memory stays bounded.
+    static constexpr size_t kBatchRows = 4096;
+    static constexpr size_t kBatchesInFlight = 4;
+    struct Batch {
+        std::vector<FeedRow> rows;
+        size_t size = 0;
+    };
+    std::unique_ptr<Batch> filling;
+    std::mutex mu;
+    std::condition_variable work_ready, space_ready;
+    std::deque<std::unique_ptr<Batch>> queued;  // filled, waiting for the worker
+    std::vector<std::unique_ptr<Batch>> spare;  // emptied by the worker
+    size_t batches = 0;                         // in existence
+    bool closing = false;                       // no more batches will come
+    bool abandon = false;                       // stop now (rollback)
+    std::string worker_error;                   // the first failure of the worker
+    std::thread worker;
+
+    Impl(Database& d, bool direct_into_main)
         : db(d),
-          insert_trainee(d.prepare("INSERT INTO temp.stage_trainees VALUES (?, ?, ?, ?, ?)")),
+          direct(direct_into_main),
+          insert_trainee(d.prepare(fmt::format(kInsertTrainee, direct ? "main." : "temp.stage_"))),
           insert_certificate(
-              d.prepare("INSERT INTO temp.stage_certificates VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {}
+              d.prepare(fmt::format(kInsertCertificate, direct ? "main." : "temp.stage_"))) {}
+
+    ~Impl() { stop_worker(true); }
+
+    // Caller's side: queue one row; false when the worker has failed (its error in *err).
+    bool push(const FeedRow& row, std::string* err) {
+        if (!worker.joinable()) worker = std::thread([this] { work(); });
+        if (!filling) filling = take_batch();
+        if (!filling) {
+            *err = worker_failure();
+            return false;
+        }
+        Batch& b = *filling;
+        if (b.size == b.rows.size()) b.rows.emplace_back();
+        b.rows[b.size++] = row;  // copy-assigns into kept strings
+        if (b.size == kBatchRows) {
+            std::lock_guard lock(mu);
+            queued.push_back(std::move(filling));
+            work_ready.notify_one();
+        }
+        return true;
+    }
+
+    // A batch to fill: a spare one, a new one while fewer than kBatchesInFlight exist, or wait
+    // for the worker to free one. nullptr when the worker failed.
+    std::unique_ptr<Batch> take_batch() {
+        std::unique_lock lock(mu);
+        space_ready.wait(lock, [&] {
+            return !worker_error.empty() || !spare.empty() || batches < kBatchesInFlight;
+        });
+        if (!worker_error.empty()) return nullptr;
+        if (!spare.empty()) {
+            auto b = std::move(spare.back());
+            spare.pop_back();
+            return b;
+        }
+        ++batches;
+        return std::make_unique<Batch>();
+    }
+
+    std::string worker_failure() {
+        std::lock_guard lock(mu);
+        return worker_error;
+    }
+
+    void work() {
+        for (;;) {
+            std::unique_ptr<Batch> b;
+            {
+                std::unique_lock lock(mu);
+                work_ready.wait(lock, [&] { return abandon || closing || !queued.empty(); });
+                if (abandon || queued.empty()) return;
+                b = std::move(queued.front());
+                queued.pop_front();
+            }
+            try {
+                for (size_t i = 0; i < b->size; ++i) consume(b->rows[i]);
+            } catch (const std::exception& e) {
+                std::lock_guard lock(mu);
+                worker_error = e.what();
+                space_ready.notify_all();
+                return;
+            }
+            b->size = 0;
+            std::lock_guard lock(mu);
+            spare.push_back(std::move(b));
+            space_ready.notify_one();
+        }
+    }
+
+    // Hands over the last batch and waits for the worker to finish (abandon: stop at once).
+    // Returns the worker's error, empty when none.
+    std::string stop_worker(bool abandon_now) {
+        if (!worker.joinable()) return {};
+        {
+            std::lock_guard lock(mu);
+            if (filling && filling->size > 0 && !abandon_now) queued.push_back(std::move(filling));
+            closing = true;
+            abandon = abandon_now;
+            work_ready.notify_all();
+        }
+        worker.join();
+        return worker_error;
+    }
+
+    // Worker's side: one row into the current run.
+    void consume(const FeedRow& row) {
+        if (run_size > 0 && run.front().trainee_no != row.trainee_no) finish_run();
+        if (run_size == run.size()) run.emplace_back();
+        run[run_size++] = row;
+    }
+
+    std::int64_t put_trainee(const StoredRow& r, const Digest& digest) {
+        auto& t = insert_trainee;
+        std::string blob = digest_blob(digest);
+        t.bind_static(1, r.trainee_no)
+            .bind_static(2, r.name)
+            .bind_static(3, r.affiliation)
+            .bind(4, r.request_accepted_on)
+            .bind(5, r.user_since)
+            .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
+        t.run();
+        t.reset();
+        return db.last_insert_rowid();
+    }
+    void put_certificate(const StoredRow& r) {
+        auto& s = insert_certificate;
+        s.bind_static(1, r.certificate_no)
+            .bind_static(2, r.trainee_no)
+            .bind_static(3, r.course)
+            .bind_static(4, r.course_code)
+            .bind_static(5, r.provider)
+            .bind_static(6, r.completed_on)
+            .bind_static(7, r.status)
+            .bind(8, r.file_order);
+        s.run();
+        s.reset();
+    }
+
+    // The run ends: compare the trainee with the mirror and stage (or insert) it when needed.
+    void finish_run() {
+        if (run_size == 0) return;
+        const FeedRow& first = run.front();
+        rows.clear();
+        Digest run_digest;
+        for (size_t i = 0; i < run_size; ++i) {
+            rows.emplace_back(run[i]);
+            run_digest.add(rows.back().digest(&buf));
+        }
+        const std::string& no = first.trainee_no;
+        run_size = 0;
+
+        if (first.first_of_trainee) {
+            ++trainees;
+            Known* k = nullptr;
+            if (!direct) {
+                auto it = known.find(no);
+                if (it != known.end()) {
+                    k = &it->second;
+                    k->seen = true;
+                    if (k->digest && *k->digest == run_digest) return;  // unchanged
+                    k->staged = true;
+                } else {
+                    ++trainees_new;
+                }
+            } else {
+                ++trainees_new;
+            }
+            std::int64_t rowid = put_trainee(rows.front(), run_digest);
+            for (const auto& r : rows) put_certificate(r);
+            if (!direct) staged.emplace(no, Staged{rowid, run_digest});
+            return;
+        }
+
+        // The trainee's rows resume after other trainees' rows: add them and their digest.
+        for (const auto& r : rows) put_certificate(r);
+        if (direct) {
+            auto get = db.prepare("SELECT digest FROM main.trainees WHERE trainee_no = ?");
+            get.bind(1, no);
+            std::optional<Digest> so_far =
+                get.step() ? digest_from_blob(get.column_blob(0)) : std::nullopt;
+            if (!so_far) throw SqliteError(fmt::format("trainee {} lost its digest", no), 1);
+            so_far->add(run_digest);
+            set_digest("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?", *so_far,
+                       [&](Statement& st) { st.bind(2, no); });
+            return;
+        }
+        auto st = staged.find(no);
+        if (st == staged.end()) {
+            // Its first rows matched the mirror and were not staged: they are exactly the
+            // mirror's rows, so stage those too.
+            auto it = known.find(no);
+            if (it == known.end() || !it->second.digest)
+                throw SqliteError(fmt::format("trainee {}: rows resume but were never staged", no),
+                                  1);
+            it->second.staged = true;
+            std::int64_t rowid = put_trainee(rows.front(), *it->second.digest);
+            auto copy = db.prepare(
+                "INSERT INTO temp.stage_certificates (certificate_no, trainee_no, course, "
+                "course_code, provider, completed_on, status, file_order) SELECT certificate_no, "
+                "trainee_no, course, course_code, provider, completed_on, status, file_order FROM "
+                "main.certificates WHERE trainee_no = ?");
+            copy.bind(1, no);
+            copy.run();
+            st = staged.emplace(no, Staged{rowid, *it->second.digest}).first;
+        }
+        st->second.digest.add(run_digest);
+        set_digest("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?", st->second.digest,
+                   [&](Statement& s) { s.bind(2, st->second.rowid); });
+    }
+
+    template <class Key>
+    void set_digest(std::string_view sql, const Digest& d, Key bind_key) {
+        std::string blob = digest_blob(d);
+        auto upd = db.prepare(sql);
+        upd.bind_blob(1, blob.data(), static_cast<int>(blob.size()));
+        bind_key(upd);
+        upd.run();
+    }
 };
 
 std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err) {
+    if (sodium_init() < 0) {
+        *err = "cannot start the import: libsodium failed to initialise";
+        return nullptr;
+    }
     try {
         db_->exec(fmt::format("PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0};",
                               kImportCacheKiB));
@@ -203,16 +573,30 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err) {
             db_->exec(R"sql(
 DROP TABLE IF EXISTS temp.stage_trainees;
 DROP TABLE IF EXISTS temp.stage_certificates;
+DROP TABLE IF EXISTS temp.removed_trainees;
 CREATE TEMP TABLE stage_trainees (
     trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
-    request_accepted_on TEXT, user_since TEXT);
+    request_accepted_on TEXT, user_since TEXT, digest BLOB);
 CREATE TEMP TABLE stage_certificates (
     certificate_no TEXT NOT NULL, trainee_no TEXT NOT NULL, course TEXT NOT NULL,
     course_code TEXT NOT NULL, provider TEXT NOT NULL, completed_on TEXT NOT NULL,
     status TEXT NOT NULL, file_order INTEGER NOT NULL);
+CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
 )sql");
-            return std::unique_ptr<SnapshotImport>(
-                new SnapshotImport(std::make_unique<SnapshotImport::Impl>(*db_)));
+            const bool empty = count(*db_, "SELECT count(*) FROM main.trainees") == 0 &&
+                               count(*db_, "SELECT count(*) FROM main.certificates") == 0;
+            // Loading first and indexing after is faster (rebuilt in diff()).
+            if (empty) db_->exec("DROP INDEX main.certificates_by_trainee");
+            auto impl = std::make_unique<SnapshotImport::Impl>(*db_, empty);
+            if (!empty) {
+                auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
+                while (st.step()) {
+                    SnapshotImport::Impl::Known k;
+                    if (!st.is_null(1)) k.digest = digest_from_blob(st.column_blob(1));
+                    impl->known.emplace(st.column_text(0), k);
+                }
+            }
+            return std::unique_ptr<SnapshotImport>(new SnapshotImport(std::move(impl)));
         } catch (...) {
             db_->exec("ROLLBACK");
             throw;
@@ -227,60 +611,41 @@ SnapshotImport::SnapshotImport(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 
 SnapshotImport::~SnapshotImport() { rollback(); }
 
+namespace {
+constexpr std::string_view kDropStaging =
+    "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
+    "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
+    "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
+}  // namespace
+
 void SnapshotImport::rollback() {
     if (!impl_ || !impl_->open) return;
     impl_->open = false;
+    impl_->stop_worker(true);  // before the connection is touched again
     try {
         impl_->db.exec("ROLLBACK");
     } catch (...) {
         // Nothing more to do: the connection rolls back when it closes.
     }
     try {
-        impl_->db.exec(
-            "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS "
-            "temp.stage_certificates; DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF "
-            "EXISTS temp.certificate_changes; PRAGMA main.cache_size = -2000; PRAGMA "
-            "temp.cache_size = "
-            "-2000;");
+        impl_->db.exec(kDropStaging);
     } catch (...) {
     }
 }
 
 bool SnapshotImport::add(const FeedRow& row, std::string* err) {
-    if (!impl_->open || impl_->diffed) {
+    Impl& m = *impl_;
+    if (!m.open || m.diffed) {
         *err = "the import is closed";
         return false;
     }
-    try {
-        if (row.first_of_trainee) {
-            auto& t = impl_->insert_trainee;
-            t.bind(1, row.trainee_no)
-                .bind(2, row.name)
-                .bind(3, row.affiliation)
-                .bind(4, date_text(row.request_accepted_on))
-                .bind(5, date_text(row.user_since));
-            t.run();
-            t.reset();
-            ++impl_->trainees;
-        }
-        const Certificate& c = row.cert;
-        auto& s = impl_->insert_certificate;
-        s.bind(1, c.certificate_no)
-            .bind(2, row.trainee_no)
-            .bind(3, course_code(c.course))
-            .bind(4, c.course_code)
-            .bind(5, c.provider)
-            .bind(6, format_date(c.completed_on))
-            .bind(7, status_code(c.status))
-            .bind(8, c.file_order);
-        s.run();
-        s.reset();
-        ++impl_->certificates;
-        return true;
-    } catch (const SqliteError& e) {
-        *err = fmt::format("line {}: cannot stage the row: {}", row.line, e.what());
+    if (!m.push(row, err)) {
+        *err = fmt::format("cannot stage the rows up to line {}: {}", row.line, *err);
+        rollback();
         return false;
     }
+    ++m.certificates;
+    return true;
 }
 
 namespace {
@@ -296,44 +661,62 @@ constexpr std::string_view kCertificateSame =
 
 }  // namespace
 
-// One pass from the staged rows into the mirror's primary key finds what is added or changed
-// (kept as staging rowids in temp.*_changes); the removed count follows from the totals, and the
-// removed rows are looked for only when there are some. commit() then touches only those rows.
+// The staged trainees against the mirror's primary keys find what is added or changed (kept as
+// staging rowids in temp.certificate_changes); the trainees never seen are the removed ones; the
+// removed certificates follow from the totals.
 bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
-    if (!impl_->open || impl_->diffed) {
+    Impl& m = *impl_;
+    if (!m.open || m.diffed) {
         *err = "the import is closed";
         return false;
     }
-    Database& db = impl_->db;
+    Database& db = m.db;
     try {
-        db.exec(fmt::format(
-            "DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF EXISTS "
-            "temp.certificate_changes;"
-            "CREATE TEMP TABLE trainee_changes AS SELECT s.rowid AS srow, t.trainee_no IS NULL "
-            "AS added FROM temp.stage_trainees s LEFT JOIN main.trainees t ON t.trainee_no = "
-            "s.trainee_no WHERE t.trainee_no IS NULL OR NOT ({});"
-            "CREATE TEMP TABLE certificate_changes AS SELECT s.rowid AS srow, t.certificate_no "
-            "IS NULL AS added FROM temp.stage_certificates s LEFT JOIN main.certificates t ON "
-            "t.certificate_no = s.certificate_no WHERE t.certificate_no IS NULL OR NOT ({});",
-            kTraineeSame, kCertificateSame));
+        if (std::string e = m.stop_worker(false); !e.empty()) throw SqliteError(e, 1);
+        m.finish_run();
         SnapshotDiff d;
-        d.trainees_after = impl_->trainees;
-        d.certificates_after = impl_->certificates;
-        d.trainees_before = count(db, "SELECT count(*) FROM main.trainees");
-        d.certificates_before = count(db, "SELECT count(*) FROM main.certificates");
-        d.trainees_added = count(db, "SELECT count(*) FROM temp.trainee_changes WHERE added");
-        d.trainees_changed = count(db, "SELECT count(*) FROM temp.trainee_changes WHERE NOT added");
-        d.certificates_added =
-            count(db, "SELECT count(*) FROM temp.certificate_changes WHERE added");
-        d.certificates_changed =
-            count(db, "SELECT count(*) FROM temp.certificate_changes WHERE NOT added");
-        // Staged keys are unique (the parser checks certificate numbers; trainees are staged
-        // once), so every staged row not added matches exactly one mirror row.
-        d.trainees_removed = d.trainees_before - (d.trainees_after - d.trainees_added);
-        d.certificates_removed =
-            d.certificates_before - (d.certificates_after - d.certificates_added);
-        impl_->diffed = true;
-        impl_->diff = d;
+        d.trainees_after = m.trainees;
+        d.certificates_after = m.certificates;
+        if (m.direct) {
+            db.exec(
+                "CREATE INDEX main.certificates_by_trainee ON certificates(trainee_no, "
+                "file_order)");
+            d.trainees_added = m.trainees;
+            d.certificates_added = m.certificates;
+        } else {
+            auto removed = db.prepare("INSERT INTO temp.removed_trainees VALUES (?)");
+            for (const auto& [no, k] : m.known) {
+                if (k.seen) continue;
+                removed.bind(1, no);
+                removed.run();
+                removed.reset();
+                ++d.trainees_removed;
+            }
+            d.trainees_before = static_cast<std::int64_t>(m.known.size());
+            d.certificates_before = count(db, "SELECT count(*) FROM main.certificates");
+            d.trainees_added = m.trainees_new;
+            d.trainees_changed = count(
+                db, fmt::format("SELECT count(*) FROM temp.stage_trainees s JOIN main.trainees t "
+                                "ON t.trainee_no = s.trainee_no WHERE NOT ({})",
+                                kTraineeSame));
+            db.exec(fmt::format(
+                "CREATE TEMP TABLE certificate_changes AS SELECT s.rowid AS srow, "
+                "t.certificate_no IS NULL AS added FROM temp.stage_certificates s LEFT JOIN "
+                "main.certificates t ON t.certificate_no = s.certificate_no WHERE "
+                "t.certificate_no IS NULL OR NOT ({});",
+                kCertificateSame));
+            d.certificates_added =
+                count(db, "SELECT count(*) FROM temp.certificate_changes WHERE added");
+            d.certificates_changed =
+                count(db, "SELECT count(*) FROM temp.certificate_changes WHERE NOT added");
+            // Certificate numbers are unique in the file (the parser checks), and an unchanged
+            // trainee's certificates are all in the mirror: every snapshot certificate not added
+            // matches exactly one mirror row.
+            d.certificates_removed =
+                d.certificates_before - (d.certificates_after - d.certificates_added);
+        }
+        m.diffed = true;
+        m.diff = d;
         *out = d;
         return true;
     } catch (const SqliteError& e) {
@@ -349,48 +732,46 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
                            : "the import is closed";
         return false;
     }
-    Database& db = impl_->db;
-    const SnapshotDiff& d = impl_->diff;
+    Impl& m = *impl_;
+    Database& db = m.db;
+    const SnapshotDiff& d = m.diff;
     try {
-        if (d.certificates_removed > 0) {
+        if (!m.direct) {
+            // Certificates leave the mirror only from trainees that changed or left: an unchanged
+            // trainee's certificates are all still in the snapshot.
+            if (d.certificates_removed > 0) {
+                db.exec(
+                    "CREATE UNIQUE INDEX temp.stage_certificates_no ON "
+                    "stage_certificates(certificate_no);"
+                    "DELETE FROM main.certificates WHERE trainee_no IN (SELECT trainee_no FROM "
+                    "temp.stage_trainees UNION SELECT trainee_no FROM temp.removed_trainees) AND "
+                    "NOT EXISTS (SELECT 1 FROM temp.stage_certificates s WHERE s.certificate_no = "
+                    "certificates.certificate_no);");
+            }
+            if (d.trainees_removed > 0)
+                db.exec(
+                    "DELETE FROM main.trainees WHERE trainee_no IN (SELECT trainee_no FROM "
+                    "temp.removed_trainees)");
+            // Every staged trainee: the changed ones and, unchanged in their columns, those whose
+            // certificates changed (their digest did).
             db.exec(
-                "CREATE UNIQUE INDEX temp.stage_certificates_no ON "
-                "stage_certificates(certificate_no);"
-                "DELETE FROM main.certificates WHERE NOT EXISTS (SELECT 1 FROM "
-                "temp.stage_certificates s WHERE s.certificate_no = "
-                "certificates.certificate_no);");
+                "INSERT INTO main.trainees (trainee_no, name, affiliation, request_accepted_on, "
+                "user_since, digest) SELECT trainee_no, name, affiliation, request_accepted_on, "
+                "user_since, digest FROM temp.stage_trainees WHERE true ORDER BY trainee_no "
+                "ON CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
+                "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
+                "user_since = excluded.user_since, digest = excluded.digest");
+            db.exec(
+                "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
+                "provider, completed_on, status, file_order) SELECT s.certificate_no, "
+                "s.trainee_no, s.course, s.course_code, s.provider, s.completed_on, s.status, "
+                "s.file_order FROM temp.certificate_changes c JOIN temp.stage_certificates s ON "
+                "s.rowid = c.srow ORDER BY s.certificate_no "
+                "ON CONFLICT (certificate_no) DO UPDATE SET trainee_no = excluded.trainee_no, "
+                "course = excluded.course, course_code = excluded.course_code, provider = "
+                "excluded.provider, completed_on = excluded.completed_on, status = "
+                "excluded.status, file_order = excluded.file_order");
         }
-        if (d.trainees_removed > 0) {
-            db.exec(
-                "CREATE UNIQUE INDEX temp.stage_trainees_no ON stage_trainees(trainee_no);"
-                "DELETE FROM main.trainees WHERE NOT EXISTS (SELECT 1 FROM temp.stage_trainees "
-                "s WHERE s.trainee_no = trainees.trainee_no);");
-        }
-        db.exec(
-            "INSERT INTO main.trainees (trainee_no, name, affiliation, request_accepted_on, "
-            "user_since) SELECT s.trainee_no, s.name, s.affiliation, s.request_accepted_on, "
-            "s.user_since FROM temp.trainee_changes c JOIN temp.stage_trainees s ON s.rowid = "
-            "c.srow ORDER BY s.trainee_no "
-            "ON CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
-            "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
-            "user_since = excluded.user_since");
-        // Into an empty mirror (the first sync), loading first and indexing after is faster.
-        const bool reindex = d.certificates_before == 0 && d.certificates_added > 0;
-        if (reindex) db.exec("DROP INDEX main.certificates_by_trainee");
-        db.exec(
-            "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
-            "provider, completed_on, status, file_order) SELECT s.certificate_no, s.trainee_no, "
-            "s.course, s.course_code, s.provider, s.completed_on, s.status, s.file_order FROM "
-            "temp.certificate_changes c JOIN temp.stage_certificates s ON s.rowid = c.srow "
-            "ORDER BY s.certificate_no "
-            "ON CONFLICT (certificate_no) DO UPDATE SET trainee_no = excluded.trainee_no, "
-            "course = excluded.course, course_code = excluded.course_code, provider = "
-            "excluded.provider, completed_on = excluded.completed_on, status = excluded.status, "
-            "file_order = excluded.file_order");
-        if (reindex)
-            db.exec(
-                "CREATE INDEX main.certificates_by_trainee ON certificates(trainee_no, "
-                "file_order)");
         auto fs = db.prepare(
             "INSERT INTO main.feed_state (id, sequence, generated_at, key_id, applied_at, "
             "trainees, certificates) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -401,20 +782,15 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
             .bind(2, unix_seconds(state.generated_at))
             .bind(3, state.key_id)
             .bind(4, unix_seconds(state.applied_at))
-            .bind(5, impl_->trainees)
-            .bind(6, impl_->certificates);
+            .bind(5, m.trainees)
+            .bind(6, m.certificates);
         fs.run();
         db.exec("COMMIT");
-        impl_->open = false;
-        db.exec(
-            "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS "
-            "temp.stage_certificates; DROP TABLE IF EXISTS temp.trainee_changes; DROP TABLE IF "
-            "EXISTS temp.certificate_changes; PRAGMA main.cache_size = -2000; PRAGMA "
-            "temp.cache_size = "
-            "-2000;");
+        m.open = false;
+        db.exec(kDropStaging);
         return true;
     } catch (const SqliteError& e) {
-        if (impl_->open) {
+        if (m.open) {
             *err = fmt::format("cannot apply the snapshot to {}: {} (the mirror is unchanged)",
                                db.path(), e.what());
             rollback();

@@ -56,7 +56,7 @@ private:
 
 class MirrorStore final : public Mirror {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // create=true creates or migrates mirror.db; create=false opens an existing, current one
     // (refusing, without writing, a missing, uninitialised, older or newer one). Throws

@@ -112,6 +112,16 @@ Statement& Statement::bind_blob(int i, const void* data, int size) {
         fail(db_->handle(), "bind");
     return *this;
 }
+Statement& Statement::bind_static(int i, std::string_view v) {
+    if (sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
+        fail(db_->handle(), "bind");
+    return *this;
+}
+Statement& Statement::bind_static_blob(int i, const void* data, int size) {
+    if (sqlite3_bind_blob(stmt_, i, data, size, SQLITE_STATIC) != SQLITE_OK)
+        fail(db_->handle(), "bind");
+    return *this;
+}
 Statement& Statement::bind_null(int i) {
     if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) fail(db_->handle(), "bind");
     return *this;

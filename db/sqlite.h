@@ -73,6 +73,10 @@ public:
     Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
     Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
     Statement& bind_blob(int i, const void* data, int size);
+    // Binds without copying: `v` must stay alive and unchanged until the statement is reset
+    // (hot loops that bind from buffers they own).
+    Statement& bind_static(int i, std::string_view v);
+    Statement& bind_static_blob(int i, const void* data, int size);
     Statement& bind_null(int i);
     template <class T>
     Statement& bind(int i, const std::optional<T>& v) {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "db/data_dir.h"
+#include "db/local_store.h"
 #include "db/mirror_store.h"
 #include "db/site_secret.h"
 #include "db/sqlite.h"
@@ -111,8 +112,9 @@ TEST(DataDir, InitCreatesEverything) {
     EXPECT_EQ(fs::file_size(dir + "/site.key"), 32u);
     for (const char* db : {"mirror.db", "local.db", "audit.db"}) {
         EXPECT_TRUE(fs::exists(dir + "/" + db)) << db;
-        // audit.db is at version 2 (the index on kind); the others at 1.
-        const int version = std::string(db) == "audit.db" ? AuditStore::kSchemaVersion : 1;
+        const int version = std::string(db) == "audit.db"    ? AuditStore::kSchemaVersion
+                            : std::string(db) == "mirror.db" ? MirrorStore::kSchemaVersion
+                                                             : LocalStore::kSchemaVersion;
         EXPECT_TRUE(contains(report, fmt::format("created {} (schema version {})", db, version)))
             << report;
     }

@@ -1,11 +1,15 @@
-// mirror.db: schema open/create, lookups in file order, and the staged import — diff counts,
-// applying only differences, a rolled-back import leaving the file byte-for-byte unchanged, and a
-// reader in another connection seeing the old snapshot until COMMIT.
+// mirror.db: schema open/create, lookups in file order, and the import — diff counts, applying
+// only differences (checked against a model over random snapshots), a rolled-back import leaving
+// the file byte-for-byte unchanged, and a reader in another connection seeing the old snapshot
+// until COMMIT.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <sstream>
+#include <tuple>
 
 #include "db/mirror_store.h"
 #include "db/sqlite.h"
@@ -241,6 +245,219 @@ TEST_F(MirrorStoreTest, ImportMustBeComparedBeforeCommitAndIsSingleUse) {
     // A new import after the old one closed works.
     auto next = m.begin_import(&err);
     EXPECT_TRUE(next) << err;
+}
+
+// A model of the records office: trainees with their certificates in file order. Each round
+// mutates it at random (renames, status changes, trainees and certificates added and removed,
+// certificates moved between trainees or reordered, rows of a trainee split across the file),
+// imports its snapshot, and checks the diff against counts computed from the model and every
+// trainee read back against the model. Covers the first import into an empty mirror (rows go
+// straight into main), the digest comparison that stages only changed trainees, and trainees
+// whose rows resume later in the file, whether their first rows matched the mirror or not.
+struct ModelCert {
+    std::string no;
+    Course course = Course::Overview;
+    std::string date;
+    CertificateStatus status = CertificateStatus::Issued;
+};
+struct ModelTrainee {
+    std::string name, affiliation;
+    std::vector<ModelCert> certs;  // in file order
+};
+using Model = std::map<std::string, ModelTrainee>;
+
+// The snapshot's rows: each trainee's rows in order; some trainees' later rows moved to the end
+// of the file (still in their order), as a file sorted by something else would have them.
+std::vector<FeedRow> snapshot_rows(const Model& model, std::mt19937& rng) {
+    std::vector<FeedRow> head, tail;
+    for (const auto& [no, t] : model) {
+        size_t split = t.certs.size();
+        if (t.certs.size() >= 2 && rng() % 5 == 0) split = 1 + rng() % (t.certs.size() - 1);
+        for (size_t i = 0; i < t.certs.size(); ++i) {
+            FeedRow r = make_row(no, t.certs[i].no, t.certs[i].course, t.certs[i].date,
+                                 static_cast<std::int64_t>(i), i == 0, t.name);
+            r.affiliation = t.affiliation;
+            r.cert.status = t.certs[i].status;
+            (i < split ? head : tail).push_back(std::move(r));
+        }
+    }
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+}
+
+SnapshotDiff expected_diff(const Model& before, const Model& after) {
+    SnapshotDiff d;
+    std::map<std::string, std::tuple<std::string, size_t, Course, std::string, CertificateStatus>>
+        certs_before, certs_after;
+    auto index = [](const Model& m, auto* out) {
+        for (const auto& [no, t] : m)
+            for (size_t i = 0; i < t.certs.size(); ++i)
+                (*out)[t.certs[i].no] = {no, i, t.certs[i].course, t.certs[i].date,
+                                         t.certs[i].status};
+    };
+    index(before, &certs_before);
+    index(after, &certs_after);
+    d.trainees_before = static_cast<std::int64_t>(before.size());
+    d.trainees_after = static_cast<std::int64_t>(after.size());
+    d.certificates_before = static_cast<std::int64_t>(certs_before.size());
+    d.certificates_after = static_cast<std::int64_t>(certs_after.size());
+    for (const auto& [no, t] : after) {
+        auto it = before.find(no);
+        if (it == before.end())
+            ++d.trainees_added;
+        else if (it->second.name != t.name || it->second.affiliation != t.affiliation)
+            ++d.trainees_changed;
+    }
+    for (const auto& [no, t] : before) d.trainees_removed += after.count(no) == 0;
+    for (const auto& [no, c] : certs_after) {
+        auto it = certs_before.find(no);
+        if (it == certs_before.end())
+            ++d.certificates_added;
+        else if (it->second != c)
+            ++d.certificates_changed;
+    }
+    for (const auto& [no, c] : certs_before) d.certificates_removed += certs_after.count(no) == 0;
+    return d;
+}
+
+void mutate(Model& m, std::mt19937& rng, int* next_trainee, int* next_cert) {
+    auto chance = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+    auto new_cert = [&] {
+        ModelCert c;
+        c.no = "C-" + std::to_string((*next_cert)++);
+        c.course = rng() % 2 ? Course::Overview : Course::SystemOperation;
+        c.date = "2024-0" + std::to_string(1 + rng() % 9) + "-1" + std::to_string(rng() % 10);
+        return c;
+    };
+    std::vector<std::string> gone;
+    for (auto& [no, t] : m) {
+        if (chance(4)) {
+            gone.push_back(no);
+            continue;
+        }
+        if (chance(5)) t.name += "+";
+        if (chance(3)) t.affiliation = "Moved " + std::to_string(rng() % 100);
+        for (auto& c : t.certs)
+            if (chance(4))
+                c.status = c.status == CertificateStatus::Issued ? CertificateStatus::Lost
+                                                                 : CertificateStatus::Issued;
+        if (chance(4)) t.certs.push_back(new_cert());
+        if (t.certs.size() > 1 && chance(4))
+            t.certs.erase(t.certs.begin() + rng() % t.certs.size());
+        if (t.certs.size() > 1 && chance(3)) std::swap(t.certs.front(), t.certs.back());
+    }
+    for (const auto& no : gone) m.erase(no);
+    // A certificate moves to another trainee (its number stays).
+    for (int k = 0; k < 2 && m.size() > 2; ++k) {
+        auto from = std::next(m.begin(), rng() % m.size());
+        auto to = std::next(m.begin(), rng() % m.size());
+        if (from == to || from->second.certs.size() < 2) continue;
+        to->second.certs.push_back(from->second.certs.back());
+        from->second.certs.pop_back();
+    }
+    int added = static_cast<int>(rng() % 4);
+    for (int i = 0; i < added; ++i) {
+        ModelTrainee t{"Trainee " + std::to_string(*next_trainee), "Univ", {}};
+        int n = 1 + static_cast<int>(rng() % 4);
+        for (int j = 0; j < n; ++j) t.certs.push_back(new_cert());
+        m["T-" + std::to_string((*next_trainee)++)] = std::move(t);
+    }
+}
+
+TEST_F(MirrorStoreTest, ImportMatchesAModelOverRandomSnapshots) {
+    MirrorStore m(path_, true);
+    std::mt19937 rng(20261124);
+    Model model, before;
+    int next_trainee = 0, next_cert = 0;
+    for (int i = 0; i < 60; ++i) {
+        ModelTrainee t{"Trainee " + std::to_string(next_trainee), "Univ", {}};
+        int n = 1 + static_cast<int>(rng() % 4);
+        for (int j = 0; j < n; ++j)
+            t.certs.push_back(ModelCert{"C-" + std::to_string(next_cert++), Course::Overview,
+                                        "2024-05-0" + std::to_string(1 + j),
+                                        CertificateStatus::Issued});
+        model["T-" + std::to_string(next_trainee++)] = std::move(t);
+    }
+    for (int round = 1; round <= 40; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        if (round == 20)
+            model.clear();        // everything removed: the next import is a first one
+        else if (round % 7 != 0)  // every 7th round: the same snapshot again
+            mutate(model, rng, &next_trainee, &next_cert);
+        auto rows = snapshot_rows(model, rng);
+        SnapshotDiff d = apply(m, rows, round);
+        EXPECT_EQ(d, expected_diff(before, model));
+        if (round % 7 == 0 && round != 21) {
+            EXPECT_EQ(d.trainees_changed + d.trainees_added + d.trainees_removed, 0);
+        }
+        std::string err;
+        for (const auto& [no, t] : model) {
+            std::optional<Trainee> got;
+            ASSERT_TRUE(m.find_trainee(no, &got, &err)) << err;
+            ASSERT_TRUE(got) << no;
+            EXPECT_EQ(got->name, t.name) << no;
+            EXPECT_EQ(got->affiliation, t.affiliation) << no;
+            ASSERT_EQ(got->certificates.size(), t.certs.size()) << no;
+            for (size_t i = 0; i < t.certs.size(); ++i) {
+                const Certificate& c = got->certificates[i];
+                EXPECT_EQ(c.certificate_no, t.certs[i].no) << no;
+                EXPECT_EQ(c.course, t.certs[i].course) << no;
+                EXPECT_EQ(format_date(c.completed_on), t.certs[i].date) << no;
+                EXPECT_EQ(c.status, t.certs[i].status) << no;
+                EXPECT_EQ(c.file_order, static_cast<std::int64_t>(i)) << no;
+            }
+        }
+        for (const auto& [no, t] : before) {
+            if (model.count(no)) continue;
+            std::optional<Trainee> got;
+            ASSERT_TRUE(m.find_trainee(no, &got, &err)) << err;
+            EXPECT_FALSE(got) << no << " was removed";
+        }
+        before = model;
+    }
+    Database db(path_, Database::Mode::ReadOnly);
+    auto check = db.prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(check.step());
+    EXPECT_EQ(check.column_text(0), "ok");
+    // Every trainee has a digest, and the index the first import rebuilt is there.
+    auto nulls = db.prepare("SELECT count(*) FROM trainees WHERE digest IS NULL");
+    ASSERT_TRUE(nulls.step());
+    EXPECT_EQ(nulls.column_int(0), 0);
+    auto index =
+        db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'certificates_by_trainee'");
+    ASSERT_TRUE(index.step());
+    EXPECT_EQ(index.column_int(0), 1);
+}
+
+// A mirror written before digests existed (schema 1: no digest column) is migrated; its
+// trainees' digests are NULL, so the next sync compares them column by column once (reporting
+// only real changes) and writes their digests.
+TEST_F(MirrorStoreTest, TraineesWithoutADigestAreComparedByColumnsOnce) {
+    MirrorStore m(path_, true);
+    std::vector<FeedRow> rows = {
+        make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true),
+        make_row("T-1", "C-2", Course::SystemOperation, "2024-03-01", 1, false),
+        make_row("T-2", "C-3", Course::Overview, "2024-02-01", 0, true)};
+    apply(m, rows, 1);
+    {
+        Database db(path_, Database::Mode::ReadWrite);
+        db.exec("UPDATE trainees SET digest = NULL");
+    }
+    rows[2].name = "Renamed";
+    auto d = apply(m, rows, 2);
+    EXPECT_EQ(d, (SnapshotDiff{.trainees_changed = 1,
+                               .trainees_before = 2,
+                               .certificates_before = 3,
+                               .trainees_after = 2,
+                               .certificates_after = 3}));
+    Database db(path_, Database::Mode::ReadOnly);
+    auto nulls = db.prepare("SELECT count(*) FROM trainees WHERE digest IS NULL");
+    ASSERT_TRUE(nulls.step());
+    EXPECT_EQ(nulls.column_int(0), 0);
+    EXPECT_EQ(apply(m, rows, 3), (SnapshotDiff{.trainees_before = 2,
+                                               .certificates_before = 3,
+                                               .trainees_after = 2,
+                                               .certificates_after = 3}));
 }
 
 }  // namespace
