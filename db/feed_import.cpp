@@ -25,6 +25,24 @@ std::string error_location(std::string_view e) {
 
 }  // namespace
 
+bool VerifiedBytesSource::read(char* buf, size_t cap, size_t* n, std::string* err) {
+    if (!in_.read(buf, cap, n, err)) return false;
+    if (*n > 0) {
+        hash_.update(buf, *n);
+        return true;
+    }
+    if (!done_) {
+        done_ = true;
+        if (hash_.final() != verified_) {
+            *err =
+                "the snapshot changed while it was being read: its bytes no longer match the "
+                "signature verified moments before (something is writing the file)";
+            return false;
+        }
+    }
+    return true;
+}
+
 bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audit,
                    SyncReport* report_out, std::string* err) {
     SyncReport local;
@@ -71,7 +89,8 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     r.key_id = minisign_key_id_hex(sig.key_id);
     std::ifstream csv(req.csv_path, std::ios::binary);
     if (!csv) return reject(fmt::format("cannot open the snapshot {}", req.csv_path));
-    if (!minisign_verify_stream(csv, sig, key, &e)) return reject(e);
+    MinisignPrehash verified;
+    if (!minisign_verify_stream(csv, sig, key, &e, &verified)) return reject(e);
 
     // 2. The trusted comment against the mirror and the clock.
     FeedStamp stamp;
@@ -112,7 +131,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         csv.seekg(0);
         if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
     }
-    StreamByteSource file_source(csv);
+    VerifiedBytesSource file_source(csv, verified);
     std::optional<Cp932ByteSource> cp932;
     if (r.encoding == "cp932") cp932.emplace(file_source);
     ByteSource& source = cp932 ? static_cast<ByteSource&>(*cp932) : file_source;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "db/csv_reader.h"
+#include "db/minisign.h"
 #include "db/mirror_store.h"
 #include "kiosk/ports.h"
 #include "kiosk/time.h"
@@ -51,6 +53,23 @@ struct SyncReport {
 
     std::string to_json() const;
     std::string to_text() const;
+};
+
+// The snapshot's bytes for parsing, checked against the pre-hash its signature was verified
+// over: the file is read twice (verify, then parse), and whoever could write it in between must
+// not get unverified rows applied. At the end of the input read() fails, naming the change, when
+// the bytes read differ from the verified ones.
+class VerifiedBytesSource final : public ByteSource {
+public:
+    VerifiedBytesSource(std::istream& in, const MinisignPrehash& verified)
+        : in_(in), verified_(verified) {}
+    bool read(char* buf, size_t cap, size_t* n, std::string* err) override;
+
+private:
+    StreamByteSource in_;
+    MinisignPrehash verified_;
+    MinisignPrehasher hash_;
+    bool done_ = false;
 };
 
 // Verifies and applies one snapshot. Order: read the pinned key; verify the signature (before a

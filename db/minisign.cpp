@@ -251,8 +251,25 @@ bool read_minisign_signature(const std::string& path, MinisignSignature* out, st
 
 // ---- verification ----
 
+MinisignPrehasher::MinisignPrehasher()
+    : state_(std::make_unique<crypto_generichash_blake2b_state>()) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    crypto_generichash_init(state_.get(), nullptr, 0, crypto_generichash_BYTES_MAX);
+}
+MinisignPrehasher::~MinisignPrehasher() = default;
+void MinisignPrehasher::update(const char* data, size_t n) {
+    crypto_generichash_update(state_.get(), reinterpret_cast<const unsigned char*>(data),
+                              static_cast<unsigned long long>(n));
+}
+MinisignPrehash MinisignPrehasher::final() {
+    MinisignPrehash out;
+    crypto_generichash_final(state_.get(), out.data(), out.size());
+    return out;
+}
+
 bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
-                            const MinisignPublicKey& key, std::string* err) {
+                            const MinisignPublicKey& key, std::string* err,
+                            MinisignPrehash* prehash) {
     if (!sodium_ready(err)) return false;
     if (!sig.prehashed) {
         *err =
@@ -280,6 +297,7 @@ bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
         *err = "the trusted comment does not match its signature: the signature file was altered";
         return false;
     }
+    if (prehash) std::memcpy(prehash->data(), digest, prehash->size());
     return true;
 }
 

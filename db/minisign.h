@@ -17,10 +17,13 @@
 #include <array>
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "kiosk/time.h"
+
+struct crypto_generichash_blake2b_state;
 
 namespace kiosk::db {
 
@@ -51,11 +54,31 @@ bool read_minisign_public_key(const std::string& path, MinisignPublicKey* out, s
 bool parse_minisign_signature(std::string_view text, MinisignSignature* out, std::string* err);
 bool read_minisign_signature(const std::string& path, MinisignSignature* out, std::string* err);
 
+// What minisign signs of a file: its BLAKE2b-512.
+using MinisignPrehash = std::array<unsigned char, 64>;
+
+// The pre-hash of content fed in pieces (to check, while parsing, that the bytes read are the
+// bytes whose signature was verified).
+class MinisignPrehasher {
+public:
+    MinisignPrehasher();
+    ~MinisignPrehasher();
+    MinisignPrehasher(const MinisignPrehasher&) = delete;
+    MinisignPrehasher& operator=(const MinisignPrehasher&) = delete;
+    void update(const char* data, size_t n);
+    MinisignPrehash final();
+
+private:
+    std::unique_ptr<crypto_generichash_blake2b_state> state_;
+};
+
 // Verifies that `content` (read to its end, in chunks) is signed by `key`: checks the key id, the
 // pre-hashed file signature, then the global signature over the trusted comment. On success the
-// stream is at its end (callers that parse the content afterwards rewind it).
+// stream is at its end (callers that parse the content afterwards rewind it) and, when asked,
+// *prehash holds the verified pre-hash.
 bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
-                            const MinisignPublicKey& key, std::string* err);
+                            const MinisignPublicKey& key, std::string* err,
+                            MinisignPrehash* prehash = nullptr);
 bool minisign_verify_file(const std::string& path, const MinisignSignature& sig,
                           const MinisignPublicKey& key, std::string* err);
 

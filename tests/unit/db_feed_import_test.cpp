@@ -461,5 +461,36 @@ TEST_F(FeedImportTest, Utf8DeclaredForACp932FileIsRejectedNamingTheLine) {
     expect_rejected(req, "line 22: invalid UTF-8 (byte 0x8E)");
 }
 
+// The bytes parsed must be the bytes verified: the file is read twice (verify, then parse), and a
+// change in between is caught at the end of the parse.
+TEST(VerifiedBytesSource, PassesTheVerifiedBytesAndRefusesOthersAtTheEnd) {
+    const std::string verified_text = kHeader + rows(0, 500);
+    MinisignPrehasher h;
+    h.update(verified_text.data(), verified_text.size());
+    const MinisignPrehash verified = h.final();
+    auto read_all = [&](const std::string& text, std::string* got, std::string* err) {
+        std::istringstream in(text);
+        VerifiedBytesSource src(in, verified);
+        char buf[777];
+        for (;;) {
+            size_t n = 0;
+            if (!src.read(buf, sizeof buf, &n, err)) return false;
+            if (n == 0) return true;
+            got->append(buf, n);
+        }
+    };
+    std::string got, err;
+    ASSERT_TRUE(read_all(verified_text, &got, &err)) << err;
+    EXPECT_EQ(got, verified_text);
+    std::string changed = verified_text;
+    changed[changed.size() / 2] ^= 1;
+    got.clear();
+    EXPECT_FALSE(read_all(changed, &got, &err));
+    EXPECT_NE(err.find("the snapshot changed while it was being read"), std::string::npos) << err;
+    got.clear();
+    EXPECT_FALSE(read_all(verified_text + "T-9,x\n", &got, &err));
+    EXPECT_FALSE(read_all(verified_text.substr(0, 100), &got, &err));
+}
+
 }  // namespace
 }  // namespace kiosk::db
