@@ -153,6 +153,14 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     if (c.sync.max_removed_fraction < 0 || c.sync.max_removed_fraction > 1)
         return bad("sync.max_removed_fraction must be between 0 and 1");
     if (c.sync.retries < 0 || c.sync.retries > 20) return bad("sync.retries must be 0..20");
+    if (c.sync.connect_timeout_seconds < 1 || c.sync.connect_timeout_seconds > 300)
+        return bad("sync.connect_timeout_seconds must be 1..300");
+    if (c.sync.total_timeout_seconds < 1 || c.sync.total_timeout_seconds > 6 * 3600)
+        return bad("sync.total_timeout_seconds must be 1..21600 (6 hours)");
+    if (c.sync.total_timeout_seconds < c.sync.connect_timeout_seconds)
+        return bad("sync.total_timeout_seconds must not be below sync.connect_timeout_seconds");
+    if (c.reader.apdu_timeout_ms < 50 || c.reader.apdu_timeout_ms > 10000)
+        return bad("reader.apdu_timeout_ms must be 50..10000");
     if (c.data_dir.empty()) return bad("data_dir must not be empty");
     *out = std::move(c);
     return true;

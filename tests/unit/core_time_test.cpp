@@ -83,6 +83,34 @@ TEST(Config, BadInputNamesWhatIsWrong) {
     EXPECT_NE(err.find("warn_age_hours"), std::string::npos) << err;
 }
 
+TEST(Config, TimeoutsOutOfRangeAreRefusedNotClamped) {
+    Config c;
+    std::string err;
+    const std::pair<const char*, const char*> cases[] = {
+        {"[sync]\nconnect_timeout_seconds = 0\n", "sync.connect_timeout_seconds must be 1..300"},
+        {"[sync]\nconnect_timeout_seconds = -5\n", "sync.connect_timeout_seconds must be 1..300"},
+        {"[sync]\ntotal_timeout_seconds = 0\n", "sync.total_timeout_seconds must be 1..21600"},
+        {"[sync]\ntotal_timeout_seconds = 100000\n", "sync.total_timeout_seconds must be 1..21600"},
+        {"[sync]\nconnect_timeout_seconds = 30\ntotal_timeout_seconds = 10\n",
+         "must not be below sync.connect_timeout_seconds"},
+        {"[reader]\napdu_timeout_ms = 0\n", "reader.apdu_timeout_ms must be 50..10000"},
+        {"[reader]\napdu_timeout_ms = 60000\n", "reader.apdu_timeout_ms must be 50..10000"},
+        {"[sync]\nretries = 21\n", "sync.retries must be 0..20"},
+    };
+    for (const auto& [text, want] : cases) {
+        EXPECT_FALSE(parse_config(text, "k.toml", &c, &err)) << text;
+        EXPECT_NE(err.find(want), std::string::npos) << text << ": " << err;
+        EXPECT_EQ(err.rfind("config k.toml: ", 0), 0u) << err;
+    }
+    ASSERT_TRUE(
+        parse_config("[sync]\nconnect_timeout_seconds = 2\ntotal_timeout_seconds = 2\n"
+                     "[reader]\napdu_timeout_ms = 50\n",
+                     "k.toml", &c, &err))
+        << err;
+    EXPECT_EQ(c.sync.total_timeout_seconds, 2);
+    EXPECT_EQ(c.reader.apdu_timeout_ms, 50);
+}
+
 TEST(Config, ShippedConfigParses) {
     Config c;
     std::string err;
