@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Bad input at kioskctl's boundaries gets one clear line on stderr, exit 1 (2 for usage), and
 leaves every store as it was: unsigned, tampered, replayed, legacy-signed, future-dated, older and
-malformed snapshots; unknown, malformed and over-long card UIDs; unknown trainee numbers; a missing
+malformed snapshots (each defect of product.md section 3 alone: header only, missing column,
+duplicate certificate number, disagreeing trainee columns, quoting, field lengths, NUL, field
+count, status, impossible date, bare CR); unknown, malformed and over-long card UIDs; unknown trainee numbers; a missing
 data directory; a corrupt config file; a database from a newer schema version.
 Usage: test_kioskctl_bad_input.py BUILD_DIR"""
 import os, shutil, sqlite3, subprocess, sys
@@ -79,6 +81,48 @@ h.check(h.fingerprint() == before, "malformed snapshot: stores unchanged")
 empty = h.write_feed("empty.csv", [], header="")
 h.sign(empty, 12)
 rejected_sync("empty snapshot", empty)
+
+# Each defect of product.md section 3 alone in an otherwise good, properly signed snapshot: one
+# clear message naming where, the stores unchanged, the rejection audited.
+OK1 = "A-1,山田 太郎,Example Pharma,OVERVIEW,PMDA,C-1,2024-05-01,issued,,2023-04-01"
+OK2 = "A-1,山田 太郎,Example Pharma,SYSOP,PMDA,C-2,2024-06-01,issued,,2023-04-01"
+defects = [
+    ("header-only snapshot", None, "header row but no data rows"),
+    ("a required column missing from the header",
+     ("trainee_no,name,course,certificate_no,completed_on\n", ["A-1,X,OVERVIEW,C-1,2024-05-01"]),
+     "no status column"),
+    ("duplicate certificate number", [OK1, "A-2,Jane Doe,Example CRO,SYSOP,PMDA,C-1,2024-06-01,issued,,"],
+     "line 3, column certificate_no: 'C-1' is already used on line 2"),
+    ("a trainee whose repeated columns disagree",
+     [OK1, "A-1,山田 花子,Example Pharma,SYSOP,PMDA,C-2,2024-06-01,issued,,2023-04-01"],
+     "line 3, column name: '山田 花子' differs from line 2"),
+    ("an unterminated quote", [OK1, 'A-2,"Jane Doe,Example CRO,SYSOP,PMDA,C-7,2024-06-01,issued,,'],
+     "line 3: a quoted field is never closed"),
+    ("a quote inside an unquoted field", [OK1, 'A-2,Jane "JD" Doe,Example CRO,SYSOP,PMDA,C-7,2024-06-01,issued,,'],
+     "line 3: a quote inside an unquoted field"),
+    ("a name longer than 100 characters", [OK1, "A-2," + "名" * 101 + ",Example CRO,SYSOP,PMDA,C-7,2024-06-01,issued,,"],
+     "line 3, column name:"),
+    ("a certificate number longer than 40 characters", [OK1, "A-2,Jane,CRO,SYSOP,PMDA," + "C" * 41 + ",2024-06-01,issued,,"],
+     "line 3, column certificate_no:"),
+    ("a NUL byte", [OK1, "A-2,Jane\0Doe,Example CRO,SYSOP,PMDA,C-7,2024-06-01,issued,,"], "line 3: a NUL byte"),
+    ("a row with a missing field", [OK1, "A-2,Jane Doe,Example CRO,SYSOP,PMDA,C-7,2024-06-01,issued,"],
+     "line 3: the row has 9 fields, the header has 10"),
+    ("an unknown status", [OK1, "A-2,Jane Doe,Example CRO,SYSOP,PMDA,C-7,2024-06-01,found,,"],
+     "line 3, column status: 'found' is not a status"),
+    ("a date that does not exist", [OK1, "A-2,Jane Doe,Example CRO,SYSOP,PMDA,C-7,2024-02-30,issued,,"],
+     "line 3, column completed_on: '2024-02-30' is not a date"),
+    ("a bare carriage return", [OK1 + "\rA-2,Jane,CRO,SYSOP,PMDA,C-7,2024-06-01,issued,,"],
+     "line 2: a carriage return that is not followed by a line feed"),
+]
+for i, (what, content, want) in enumerate(defects):
+    if content is None:
+        path = h.write_feed(f"defect{i}.csv", [])
+    elif isinstance(content, tuple):
+        path = h.write_feed(f"defect{i}.csv", content[1], header=content[0])
+    else:
+        path = h.write_feed(f"defect{i}.csv", content)
+    h.sign(path, 20 + i)
+    rejected_sync(what, path, contains=want)
 
 # Card UIDs and trainee numbers.
 for uid, what in (("04A1B2", "too short UID"), ("0102030405060708090A0B", "over-long UID"),
