@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, runs every test (unit, integration with real
 # minisign / sqlite3 / pcscd + vpcd / PostgreSQL, fuzzing, the acceptance smoke), then rebuilds the
-# unit tests and kioskctl under AddressSanitizer + UndefinedBehaviorSanitizer and runs them again.
-# Non-zero on any failure. KIOSK_SKIP_SANITIZE=1 skips the sanitizer stage.
+# unit tests and kioskctl under AddressSanitizer + UndefinedBehaviorSanitizer and runs them again,
+# and the threaded code under ThreadSanitizer. Non-zero on any failure. KIOSK_SKIP_SANITIZE=1 skips
+# the sanitizer stages.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh"
@@ -26,4 +27,20 @@ if [[ "${KIOSK_SKIP_SANITIZE:-0}" != 1 ]]; then
   done
   echo "sanitizer stage (3 unit suites, contract smoke, 3 kioskctl integration tests):"
   echo "sanitizer: 7 passed, 0 failed"
+
+  # ThreadSanitizer over the code with threads of its own: the snapshot import (a parser and a
+  # writer thread) and the PC/SC reader (its monitor and UID worker).
+  tsan=${TSAN_BUILD_DIR:-$here/build-tsan}
+  echo "== thread sanitizer stage: TSan build in $tsan"
+  cmake -S "$here" -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIOSK_SANITIZE_THREAD=ON \
+    -DKIOSK_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$tsan" -j "$(nproc)" --target db_tests driver_tests reader_probe kioskctl
+  export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
+  "$tsan/bin/db_tests" --gtest_brief=1 --gtest_filter='MirrorStore*:FeedImport*:VerifiedBytesSource*'
+  "$tsan/bin/driver_tests" --gtest_brief=1
+  # The reader's threads against the real pcscd + vpcd (a race report exits 66: the test fails).
+  for t in test_pcsc_faults test_pcsc_kioskctl; do
+    python3 "$here/tests/integration/$t.py" "$tsan" >/dev/null || { echo "thread sanitizer: $t failed"; exit 1; }
+  done
+  echo "thread sanitizer: 4 passed, 0 failed"
 fi
