@@ -99,7 +99,8 @@ def restore_data_dir(saved, dst):
 
 def mirror_fingerprint(mirror_db):
     """What the mirror holds, as a comparable tuple: feed_state (sequence, generated_at, key id,
-    counts), the row counts, and SHA-256 over the ordered rows of trainees and certificates.
+    counts), the row counts, SHA-256 over the ordered rows of trainees and certificates, and the
+    schema (tables and indexes: a first sync drops and rebuilds an index inside its transaction).
     Also returns PRAGMA integrity_check's answer. Opens the file as the kiosk would
     (read-write, so a crashed writer's WAL is recovered)."""
     con = sqlite3.connect(mirror_db, timeout=30)
@@ -115,6 +116,7 @@ def mirror_fingerprint(mirror_db):
                 h.update(repr(row).encode())
                 n += 1
             counts.append(n)
-        return (state, tuple(counts), h.hexdigest()), integrity
+        schema = tuple(con.execute("SELECT type, name, sql FROM sqlite_schema ORDER BY name"))
+        return (state, tuple(counts), h.hexdigest(), schema), integrity
     finally:
         con.close()

@@ -8,7 +8,9 @@ opens, PRAGMA integrity_check is ok, its fingerprint (feed_state + counts + SHA-
 ordered rows) is exactly the old or exactly the new one, `kioskctl status` opens the data
 directory and `kioskctl audit verify` passes. Between kills the data directory is restored from a
 copy made with SQLite's backup API. Finally a sync run to completion over a killed directory
-gives exactly the new snapshot (no lock or staging left behind).
+gives exactly the new snapshot (no lock or staging left behind). Then the same for a first sync
+into an empty mirror (which writes straight into the tables): 15 kills, each leaving the mirror
+empty and whole (its index included) or exactly the snapshot.
     python3 tests/integration/test_sync_crash.py BUILD_DIR
 """
 import json, os, shutil, signal, sqlite3, subprocess, sys, tempfile, time
@@ -129,7 +131,61 @@ def run(h, kc, work):
     fp, integrity = sh.mirror_fingerprint(os.path.join(data, "mirror.db"))
     h.check(p.returncode == 0 and fp == new_fp and integrity == ["ok"],
             f"a sync after a killed one applies exactly the new snapshot (exit {p.returncode})")
+    first_sync_kills(h, kc, work, demo)
     print(f"total {time.monotonic() - started:.0f} s")
+
+
+FIRST_SYNC_KILLS = 15
+
+
+def first_sync_kills(h, kc, work, demo):
+    """A first sync into an empty mirror writes straight into its tables and rebuilds an index at
+    the end, all in one transaction: killed at any moment, the mirror is still empty and whole
+    (index included), or exactly the snapshot."""
+    empty = os.path.join(work, "empty")
+    subprocess.run([kc, "--data-dir", empty, "init"], check=True, capture_output=True)
+    saved = os.path.join(work, "saved-empty")
+    sh.save_data_dir(empty, saved)
+    data = os.path.join(work, "data-first")
+    cmd = [kc, "--data-dir", data, "sync", os.path.join(demo, "completions.csv"), "--pubkey",
+           os.path.join(demo, "office.pub"), "--at", sh.SYNC_AT]
+    empty_fp, integrity = sh.mirror_fingerprint(os.path.join(saved, "mirror.db"))
+    h.check(integrity == ["ok"] and empty_fp[0] is None and empty_fp[1] == (0, 0),
+            "empty mirror before the first sync")
+    durations = []
+    for _ in range(3):
+        sh.restore_data_dir(saved, data)
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        durations.append(time.monotonic() - t0)
+        h.check(p.returncode == 0, f"complete first sync exits 0 ({p.stderr.strip()[:200]})")
+    duration = sorted(durations)[1]
+    full_fp, integrity = sh.mirror_fingerprint(os.path.join(data, "mirror.db"))
+    h.check(integrity == ["ok"] and full_fp[0][0] == 1 and full_fp[3] == empty_fp[3],
+            f"first sync: sequence 1, {full_fp[1]}, the same schema as the empty mirror")
+    outcomes, bad, landed = {}, [], 0
+    for i in range(FIRST_SYNC_KILLS):
+        offset = duration * 0.95 * (i + 0.5) / FIRST_SYNC_KILLS
+        sh.restore_data_dir(saved, data)
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(offset)
+        running = p.poll() is None
+        if running:
+            p.send_signal(signal.SIGKILL)
+        killed = running and p.wait() == -signal.SIGKILL
+        p.wait()
+        landed += killed
+        problems = check_after(h, kc, data, empty_fp, full_fp, outcomes if killed else {})
+        if problems:
+            bad.append(f"kill at {offset * 1000:.0f} ms: {problems}")
+    print(f"first sync ({duration:.2f} s) killed {landed} times: {outcomes.get('old', 0)} left "
+          f"the empty mirror, {outcomes.get('new', 0)} the full one")
+    for b in bad:
+        print("   ", b)
+    h.check(not bad, f"after every kill of a first sync the mirror is intact and exactly empty "
+                     f"or full ({len(bad)} bad)")
+    h.check(landed >= FIRST_SYNC_KILLS * 2 // 3 and outcomes.get("old", 0) >= 1,
+            f"{landed} kills landed during the first sync, {outcomes.get('old', 0)} before COMMIT")
 
 
 def timed_sync(cmd, mirror_db):
