@@ -49,6 +49,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     SyncReport& r = report_out ? *report_out : local;
     r = SyncReport{};
     r.dry_run = req.dry_run;
+    r.full_compare = req.full_compare;
     r.csv_path = req.source.empty() ? req.csv_path : req.source;
     const Instant now = req.now == Instant{} ? kiosk::now() : req.now;
 
@@ -101,7 +102,10 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     if (!mirror.feed_state(&current, &e))
         return reject(fmt::format("cannot read the mirror's state: {}", e));
     if (current) r.sequence_from = current->sequence;
-    if (stamp.sequence <= r.sequence_from)
+    // The snapshot the mirror already holds may be applied again only to repair the mirror.
+    const bool same_snapshot = req.full_compare && current && stamp.sequence == current->sequence &&
+                               stamp.generated_at == current->generated_at;
+    if (stamp.sequence <= r.sequence_from && !same_snapshot)
         return reject(
             fmt::format("sequence {} is not greater than the mirror's {}: replayed "
                         "snapshot",
@@ -137,7 +141,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     ByteSource& source = cp932 ? static_cast<ByteSource&>(*cp932) : file_source;
     CsvReader reader(source);
     FeedParser parser(reader, FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
-    auto import = mirror.begin_import(&e);
+    auto import = mirror.begin_import(&e, req.full_compare);
     if (!import) return reject(e);
     FeedRow row;
     for (;;) {
@@ -233,6 +237,7 @@ std::string SyncReport::to_json() const {
     nlohmann::json j = {
         {"applied", applied},
         {"dry_run", dry_run},
+        {"full_compare", full_compare},
         {"file", csv_path},
         {"sequence_from", sequence_from},
         {"sequence_to", sequence_to},
@@ -270,6 +275,7 @@ std::string SyncReport::to_text() const {
     else if (applied)
         out += "applied\n";
     out += fmt::format("file: {}\n", csv_path);
+    if (full_compare) out += "compared: every row (--full-compare)\n";
     if (!key_id.empty()) out += fmt::format("signed by key: {}\n", key_id);
     if (!encoding.empty())
         out += fmt::format("encoding: {}{}\n", encoding, encoding_detected ? " (detected)" : "");

@@ -28,6 +28,10 @@ struct SyncRequest {
     std::string encoding;
     bool dry_run = false;  // verify, validate and diff; change nothing
     bool allow_mass_removal = false;
+    // Compare every row with the mirror instead of trusting the per-trainee digests, rewriting
+    // whatever differs: the repair after the mirror was changed outside a sync. May re-apply the
+    // snapshot the mirror already holds (same sequence and generated_at).
+    bool full_compare = false;
     std::int64_t max_invalid_rows = 0;
     double max_removed_fraction = 0.10;
     Instant now{};
@@ -37,6 +41,7 @@ struct SyncRequest {
 struct SyncReport {
     bool applied = false;  // committed to the mirror (never with dry_run)
     bool dry_run = false;
+    bool full_compare = false;  // every row compared (--full-compare), not the digests trusted
     std::string csv_path;
     std::int64_t sequence_from = 0;  // the mirror's before (0: empty mirror)
     std::int64_t sequence_to = 0;

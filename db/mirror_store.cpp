@@ -91,115 +91,10 @@ std::int64_t count(Database& db, std::string_view sql) {
 
 }  // namespace
 
-// ---- the store ----
-
-MirrorStore::MirrorStore(const std::string& path, bool create) : path_(path) {
-    if (create) {
-        db_ = std::make_unique<Database>(path, Database::Mode::ReadWriteCreate);
-        migrate(*db_, kMigrations, kStoreName);
-    } else {
-        // Read-only checks first, so that a refusal writes nothing.
-        preflight_schema(path, kSchemaVersion, kStoreName, false);
-        db_ = std::make_unique<Database>(path, Database::Mode::ReadWrite);
-        check_schema(*db_, kSchemaVersion, kStoreName);
-    }
-}
-
-MirrorStore::~MirrorStore() = default;
-
-bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
-                               std::string* err) {
-    try {
-        auto t = db_->cached(
-            "SELECT name, affiliation, request_accepted_on, user_since FROM trainees "
-            "WHERE trainee_no = ?");
-        t.bind(1, trainee_no);
-        if (!t.step()) {
-            out->reset();
-            return true;
-        }
-        Trainee tr;
-        tr.trainee_no = std::string(trainee_no);
-        tr.name = t.column_text(0);
-        tr.affiliation = t.column_text(1);
-        auto stored_date = [&](std::optional<std::string> text, std::string_view what,
-                               std::optional<Date>* dst) {
-            if (!text) return true;
-            *dst = parse_date(*text);
-            if (!*dst) {
-                *err = fmt::format("{}: trainee {} has an invalid {} '{}'", path_, trainee_no, what,
-                                   *text);
-                return false;
-            }
-            return true;
-        };
-        if (!stored_date(t.column_opt_text(2), "request_accepted_on", &tr.request_accepted_on) ||
-            !stored_date(t.column_opt_text(3), "user_since", &tr.user_since))
-            return false;
-        auto c = db_->cached(
-            "SELECT certificate_no, course, course_code, provider, completed_on, status, "
-            "file_order FROM certificates WHERE trainee_no = ? ORDER BY file_order");
-        c.bind(1, trainee_no);
-        while (c.step()) {
-            Certificate cert;
-            cert.certificate_no = c.column_text(0);
-            cert.course = course_from_store(c.column_text(1));
-            cert.course_code = c.column_text(2);
-            cert.provider = c.column_text(3);
-            auto completed = parse_date(c.column_text(4));
-            auto status = status_from_feed(c.column_text(5));
-            if (!completed || !status) {
-                *err = fmt::format("{}: certificate {} has an invalid date or status", path_,
-                                   cert.certificate_no);
-                return false;
-            }
-            cert.completed_on = *completed;
-            cert.status = *status;
-            cert.file_order = c.column_int(6);
-            tr.certificates.push_back(std::move(cert));
-        }
-        *out = std::move(tr);
-        return true;
-    } catch (const SqliteError& e) {
-        *err = e.what();
-        return false;
-    }
-}
-
-bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
-    try {
-        auto st = db_->cached(
-            "SELECT sequence, generated_at, key_id, applied_at, trainees, certificates "
-            "FROM feed_state WHERE id = 1");
-        if (!st.step()) {
-            out->reset();
-            return true;
-        }
-        FeedState fs;
-        fs.sequence = st.column_int(0);
-        fs.generated_at = from_unix(st.column_int(1));
-        fs.key_id = st.column_text(2);
-        fs.applied_at = from_unix(st.column_int(3));
-        fs.trainees = st.column_int(4);
-        fs.certificates = st.column_int(5);
-        *out = fs;
-        return true;
-    } catch (const SqliteError& e) {
-        *err = e.what();
-        return false;
-    }
-}
-
-// ---- the import ----
+// ---- the per-trainee digest ----
 //
-// Each trainee in the mirror carries a digest of everything the mirror holds for it: the sum
-// (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of its rows' stored values, file
-// order included. The sum does not depend on the order the rows arrive in, so a trainee whose
-// rows are split across the file still adds up to the same digest. An import reads the mirror's
-// digests once, compares each trainee of the file against them as its rows end, and stages only
-// the trainees that differ; the unchanged ones (most of them, most nights) are only marked seen.
-// Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
-// main tables, inside the same transaction, and the secondary index is built once at the end.
+// Each trainee in the mirror carries a digest of everything the mirror holds for it (see the import
+// below); reads recompute it, so a record changed outside a sync is refused, not served.
 
 namespace {
 
@@ -268,6 +163,25 @@ struct StoredRow {
           status(status_code(r.cert.status)),
           file_order(r.cert.file_order) {}
 
+    // As read back from the tables (the text as stored).
+    StoredRow(std::string_view trainee_no_, std::string_view name_, std::string_view affiliation_,
+              std::optional<std::string> request_accepted_on_,
+              std::optional<std::string> user_since_, std::string_view certificate_no_,
+              std::string_view course_, std::string_view course_code_, std::string_view provider_,
+              std::string completed_on_, std::string_view status_, std::int64_t file_order_)
+        : trainee_no(trainee_no_),
+          name(name_),
+          affiliation(affiliation_),
+          request_accepted_on(std::move(request_accepted_on_)),
+          user_since(std::move(user_since_)),
+          certificate_no(certificate_no_),
+          course(course_),
+          course_code(course_code_),
+          provider(provider_),
+          completed_on(std::move(completed_on_)),
+          status(status_),
+          file_order(file_order_) {}
+
     Digest digest(std::string* buf) const {
         buf->clear();
         put_field(buf, trainee_no);
@@ -291,6 +205,152 @@ struct StoredRow {
         return d;
     }
 };
+
+}  // namespace
+
+// ---- the store ----
+
+MirrorStore::MirrorStore(const std::string& path, bool create) : path_(path) {
+    if (create) {
+        db_ = std::make_unique<Database>(path, Database::Mode::ReadWriteCreate);
+        migrate(*db_, kMigrations, kStoreName);
+    } else {
+        // Read-only checks first, so that a refusal writes nothing.
+        preflight_schema(path, kSchemaVersion, kStoreName, false);
+        db_ = std::make_unique<Database>(path, Database::Mode::ReadWrite);
+        check_schema(*db_, kSchemaVersion, kStoreName);
+    }
+}
+
+MirrorStore::~MirrorStore() = default;
+
+bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
+                               std::string* err) {
+    try {
+        auto t = db_->cached(
+            "SELECT name, affiliation, request_accepted_on, user_since, digest FROM trainees "
+            "WHERE trainee_no = ?");
+        t.bind(1, trainee_no);
+        if (!t.step()) {
+            out->reset();
+            return true;
+        }
+        Trainee tr;
+        tr.trainee_no = std::string(trainee_no);
+        tr.name = t.column_text(0);
+        tr.affiliation = t.column_text(1);
+        const std::optional<std::string> accepted_text = t.column_opt_text(2);
+        const std::optional<std::string> since_text = t.column_opt_text(3);
+        std::optional<Digest> stored_digest;
+        if (!t.is_null(4)) {
+            stored_digest = digest_from_blob(t.column_blob(4));
+            if (!stored_digest) {
+                *err = fmt::format("{}: trainee {} has a malformed digest", path_, trainee_no);
+                return false;
+            }
+        }
+        auto stored_date = [&](const std::optional<std::string>& text, std::string_view what,
+                               std::optional<Date>* dst) {
+            if (!text) return true;
+            *dst = parse_date(*text);
+            if (!*dst) {
+                *err = fmt::format("{}: trainee {} has an invalid {} '{}'", path_, trainee_no, what,
+                                   *text);
+                return false;
+            }
+            return true;
+        };
+        if (!stored_date(accepted_text, "request_accepted_on", &tr.request_accepted_on) ||
+            !stored_date(since_text, "user_since", &tr.user_since))
+            return false;
+        auto c = db_->cached(
+            "SELECT certificate_no, course, course_code, provider, completed_on, status, "
+            "file_order FROM certificates WHERE trainee_no = ? ORDER BY file_order");
+        c.bind(1, trainee_no);
+        Digest digest;
+        std::string scratch;
+        while (c.step()) {
+            Certificate cert;
+            cert.certificate_no = c.column_text(0);
+            const std::string course_text = c.column_text(1);
+            cert.course = course_from_store(course_text);
+            cert.course_code = c.column_text(2);
+            cert.provider = c.column_text(3);
+            std::string completed_text = c.column_text(4);
+            const std::string status_text = c.column_text(5);
+            auto completed = parse_date(completed_text);
+            auto status = status_from_feed(status_text);
+            if (!completed || !status) {
+                *err = fmt::format("{}: certificate {} has an invalid date or status", path_,
+                                   cert.certificate_no);
+                return false;
+            }
+            cert.completed_on = *completed;
+            cert.status = *status;
+            cert.file_order = c.column_int(6);
+            if (stored_digest)
+                digest.add(StoredRow(trainee_no, tr.name, tr.affiliation, accepted_text, since_text,
+                                     cert.certificate_no, course_text, cert.course_code,
+                                     cert.provider, std::move(completed_text), status_text,
+                                     cert.file_order)
+                               .digest(&scratch));
+            tr.certificates.push_back(std::move(cert));
+        }
+        // The record must be what the last sync wrote: a row changed, added or removed outside
+        // a sync (a hand edit, a restored fragment, a disk fault that SQLite did not notice) is
+        // refused rather than decided on.
+        if (stored_digest && digest != *stored_digest) {
+            *err = fmt::format(
+                "{}: the record of trainee {} does not match its digest: the mirror was changed "
+                "outside a sync (run kioskctl sync --full-compare to restore it from the "
+                "snapshot)",
+                path_, trainee_no);
+            return false;
+        }
+        *out = std::move(tr);
+        return true;
+    } catch (const SqliteError& e) {
+        *err = e.what();
+        return false;
+    }
+}
+
+bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
+    try {
+        auto st = db_->cached(
+            "SELECT sequence, generated_at, key_id, applied_at, trainees, certificates "
+            "FROM feed_state WHERE id = 1");
+        if (!st.step()) {
+            out->reset();
+            return true;
+        }
+        FeedState fs;
+        fs.sequence = st.column_int(0);
+        fs.generated_at = from_unix(st.column_int(1));
+        fs.key_id = st.column_text(2);
+        fs.applied_at = from_unix(st.column_int(3));
+        fs.trainees = st.column_int(4);
+        fs.certificates = st.column_int(5);
+        *out = fs;
+        return true;
+    } catch (const SqliteError& e) {
+        *err = e.what();
+        return false;
+    }
+}
+
+// ---- the import ----
+//
+// Each trainee in the mirror carries a digest of everything the mirror holds for it: the sum
+// (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of its rows' stored values, file
+// order included. The sum does not depend on the order the rows arrive in, so a trainee whose
+// rows are split across the file still adds up to the same digest. An import reads the mirror's
+// digests once, compares each trainee of the file against them as its rows end, and stages only
+// the trainees that differ; the unchanged ones (most of them, most nights) are only marked seen.
+// Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
+// main tables, inside the same transaction, and the secondary index is built once at the end.
+
+namespace {
 
 constexpr std::string_view kInsertTrainee =
     "INSERT INTO {}trainees (trainee_no, name, affiliation, request_accepted_on, user_since, "
@@ -560,7 +620,8 @@ struct SnapshotImport::Impl {
     }
 };
 
-std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err) {
+std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
+                                                          bool compare_every_row) {
     if (sodium_init() < 0) {
         *err = "cannot start the import: libsodium failed to initialise";
         return nullptr;
@@ -592,7 +653,8 @@ CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
                 auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
                 while (st.step()) {
                     SnapshotImport::Impl::Known k;
-                    if (!st.is_null(1)) k.digest = digest_from_blob(st.column_blob(1));
+                    if (!st.is_null(1) && !compare_every_row)
+                        k.digest = digest_from_blob(st.column_blob(1));
                     impl->known.emplace(st.column_text(0), k);
                 }
             }

@@ -1,9 +1,10 @@
 // The mirror of the records office's training records (mirror.db): trainees, their certificates
-// and the state of the snapshot they came from. The kiosk only reads it (find_trainee,
-// feed_state); the nightly sync replaces its contents through a SnapshotImport, which stages the
-// new snapshot beside the old one, computes the difference and applies it as ONE transaction:
-// readers in other processes keep seeing the old snapshot (WAL) until COMMIT, and a rejected or
-// failed import leaves mirror.db exactly as it was.
+// and the state of the snapshot they came from. Each trainee carries a digest of its rows: a
+// lookup recomputes it and refuses a record changed outside a sync. The kiosk only reads it
+// (find_trainee, feed_state); the nightly sync replaces its contents through a SnapshotImport,
+// which stages the new snapshot beside the old one, computes the difference and applies it as ONE
+// transaction: readers in other processes keep seeing the old snapshot (WAL) until COMMIT, and a
+// rejected or failed import leaves mirror.db exactly as it was.
 #pragma once
 
 #include <cstdint>
@@ -70,8 +71,9 @@ public:
 
     // Starts importing a snapshot: takes the write lock and prepares empty staging tables.
     // Only one import at a time per store; nullptr + *err on failure (e.g. another sync holds
-    // the lock).
-    std::unique_ptr<SnapshotImport> begin_import(std::string* err);
+    // the lock). compare_every_row: do not trust the stored digests — every trainee is staged
+    // and compared column by column, so rows changed outside a sync are found and rewritten.
+    std::unique_ptr<SnapshotImport> begin_import(std::string* err, bool compare_every_row = false);
 
     const std::string& path() const { return path_; }
 

@@ -121,6 +121,7 @@ public:
     double column_double(int col) const { return s_->column_double(col); }
     std::string column_text(int col) const { return s_->column_text(col); }
     std::optional<std::string> column_opt_text(int col) const { return s_->column_opt_text(col); }
+    std::string column_blob(int col) const { return s_->column_blob(col); }
 
 private:
     Statement* s_;

@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 struct SyncOptions {
     std::string source, sig, pubkey, encoding, at;
-    bool dry_run = false, allow_mass_removal = false, json = false;
+    bool dry_run = false, allow_mass_removal = false, json = false, full_compare = false;
 };
 
 std::string read_file(const std::string& path) {
@@ -123,6 +123,7 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
     if (!o.encoding.empty()) req.encoding = o.encoding;
     req.dry_run = o.dry_run;
     req.allow_mass_removal = o.allow_mass_removal;
+    req.full_compare = o.full_compare;
     req.max_invalid_rows = cfg.sync.max_invalid_rows;
     req.max_removed_fraction = cfg.sync.max_removed_fraction;
     req.now = now;
@@ -186,6 +187,10 @@ void add_sync_commands(CLI::App& app, Ctl& ctl) {
                    "validate and report what would change; change nothing");
     sync->add_flag("--allow-mass-removal", o->allow_mass_removal,
                    "accept a snapshot removing more than sync.max_removed_fraction of trainees");
+    sync->add_flag("--full-compare", o->full_compare,
+                   "compare every row with the mirror instead of trusting its per-trainee "
+                   "digests, and rewrite what differs (repairs a mirror changed outside a sync; "
+                   "may re-apply the snapshot it already holds)");
     sync->add_flag("--json", o->json, "print the report as JSON");
     sync->add_option("--at", o->at, "the time to check the snapshot against (default: now)");
     sync->callback([&ctl, o] { run_sync(ctl, *o); });

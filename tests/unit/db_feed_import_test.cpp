@@ -223,6 +223,42 @@ TEST_F(FeedImportTest, ReplayedSequenceIsRejected) {
     expect_rejected(request(), "sequence 5 is not greater than the mirror's 5");
 }
 
+// A row changed inside mirror.db is refused on lookup; an ordinary sync of the same content
+// trusts the digests and leaves it; --full-compare finds it, rewrites it, and may re-apply the
+// very snapshot the mirror holds (same sequence and generated_at) — but no older one.
+TEST_F(FeedImportTest, FullCompareRepairsARowChangedOutsideASync) {
+    apply_base();
+    {
+        Database db(path("mirror.db"), Database::Mode::ReadWrite);
+        db.exec("UPDATE certificates SET status = 'revoked' WHERE certificate_no = 'O-3'");
+    }
+    std::optional<Trainee> t;
+    std::string err;
+    EXPECT_FALSE(mirror_->find_trainee("T-3", &t, &err));
+    EXPECT_NE(err.find("trainee T-3 does not match its digest"), std::string::npos) << err;
+    EXPECT_NE(err.find("--full-compare"), std::string::npos) << err;
+
+    // Without --full-compare the same snapshot is a replay.
+    expect_rejected(request(), "sequence 5 is not greater than the mirror's 5");
+    // With it, but not the snapshot the mirror holds (other generated_at): still refused.
+    publish(kHeader + rows(0, 10), 5, "2026-11-23T03:00:00+09:00");
+    SyncRequest repair = request();
+    repair.full_compare = true;
+    expect_rejected(repair, "sequence 5 is not greater than the mirror's 5");
+
+    publish(kHeader + rows(0, 10), 5, "2026-11-23T02:00:00+09:00");
+    SyncReport report;
+    ASSERT_TRUE(sync(repair, &report, &err)) << err;
+    EXPECT_TRUE(report.applied);
+    EXPECT_EQ(report.diff.certificates_changed, 1);
+    EXPECT_EQ(report.diff.certificates_added + report.diff.certificates_removed +
+                  report.diff.trainees_added + report.diff.trainees_changed +
+                  report.diff.trainees_removed,
+              0);
+    ASSERT_TRUE(mirror_->find_trainee("T-3", &t, &err)) << err;
+    EXPECT_EQ(t->certificates.at(0).status, CertificateStatus::Issued);
+}
+
 TEST_F(FeedImportTest, OlderGeneratedAtIsRejected) {
     apply_base();
     publish(kHeader + rows(0, 10), 6, "2026-11-22T02:00:00+09:00");

@@ -117,6 +117,24 @@ TEST_F(GatekeeperTest, UnreadableMirrorRefuses) {
     EXPECT_GT(r.audit.seq, 0);  // the refusal itself is audited
 }
 
+// A record edited inside mirror.db (here: its completion dates rewritten) no longer
+// matches its digest: the kiosk refuses rather than decides on it, and says why in the audit.
+TEST_F(GatekeeperTest, MirrorRecordChangedOutsideASyncRefuses) {
+    auto before = gate->decide_card(uid, now, "test");
+    ASSERT_TRUE(before.decision.granted) << decision_json(before.decision);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "data/mirror.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE certificates SET completed_on = '2020-01-01'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto r = gate->decide_card(uid, now, "test");
+    EXPECT_FALSE(r.decision.granted);
+    EXPECT_TRUE(r.decision.has_reason(Code::KioskFault));
+    EXPECT_NE(r.fault.find("does not match its digest"), std::string::npos) << r.fault;
+    EXPECT_GT(r.audit.seq, 0);
+}
+
 TEST_F(GatekeeperTest, TR5_OneSessionPerTraineeAndReTapShowsIt) {
     Gatekeeper::StartRequest req;
     req.card = uid;
