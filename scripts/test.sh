@@ -22,11 +22,12 @@ if [[ "${KIOSK_SKIP_SANITIZE:-0}" != 1 ]]; then
     "$asan/bin/$t" --gtest_brief=1
   done
   python3 "$here/../shared/acceptance/contract-smoke.py" "$asan"
-  for t in test_kioskctl_bad_input test_demo_decisions test_audit_tamper; do
+  for t in test_kioskctl_bad_input test_demo_decisions test_audit_tamper test_mirror_tamper \
+           test_sync_encoding; do
     python3 "$here/tests/integration/$t.py" "$asan" >/dev/null || { echo "sanitizer: $t failed"; exit 1; }
   done
-  echo "sanitizer stage (3 unit suites, contract smoke, 3 kioskctl integration tests):"
-  echo "sanitizer: 7 passed, 0 failed"
+  echo "sanitizer stage (3 unit suites, contract smoke, 5 kioskctl integration tests):"
+  echo "sanitizer: 9 passed, 0 failed"
 
   # ThreadSanitizer over the code with threads of its own: the snapshot import (a parser and a
   # writer thread) and the PC/SC reader (its monitor and UID worker).
