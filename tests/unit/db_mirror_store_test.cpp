@@ -460,5 +460,50 @@ TEST_F(MirrorStoreTest, TraineesWithoutADigestAreComparedByColumnsOnce) {
                                                .certificates_after = 3}));
 }
 
+// The writer thread fails mid-stream (here a trigger refuses one row, as a full disk would
+// refuse a page): the caller is told — by add() once the failure is known, at the latest by
+// diff() — the import is closed, the mirror is exactly as before (empty, its index in place), and
+// the next import works.
+TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
+    { MirrorStore created(path_, true); }
+    {
+        Database db(path_, Database::Mode::ReadWrite);
+        db.exec(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON certificates WHEN "
+            "new.certificate_no = 'BOOM' BEGIN SELECT RAISE(ABORT, 'the disk is full'); END");
+    }
+    const std::string before = slurp(path_);
+    MirrorStore m(path_, false);
+    std::string err;
+    auto imp = m.begin_import(&err);
+    ASSERT_TRUE(imp) << err;
+    bool failed = false;
+    for (int i = 0; i < 50000 && !failed; ++i) {
+        std::string cert = i == 1000 ? "BOOM" : "C-" + std::to_string(i);
+        failed = !imp->add(
+            make_row("T-" + std::to_string(i), cert, Course::Overview, "2024-02-01", 0, true),
+            &err);
+    }
+    if (!failed) {
+        SnapshotDiff d;
+        failed = !imp->diff(&d, &err);
+    }
+    ASSERT_TRUE(failed);
+    EXPECT_NE(err.find("the disk is full"), std::string::npos) << err;
+    EXPECT_FALSE(imp->add(make_row("T-x", "C-x", Course::Overview, "2024-02-01", 0, true), &err));
+    imp.reset();
+    EXPECT_EQ(slurp(path_), before);
+    {
+        Database db(path_, Database::Mode::ReadWrite);
+        auto idx =
+            db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'certificates_by_trainee'");
+        ASSERT_TRUE(idx.step());
+        EXPECT_EQ(idx.column_int(0), 1);
+        db.exec("DROP TRIGGER refuse_boom");
+    }
+    auto d = apply(m, {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true)}, 1);
+    EXPECT_EQ(d.trainees_added, 1);
+}
+
 }  // namespace
 }  // namespace kiosk::db
