@@ -1,6 +1,7 @@
-// mirror.db over SQLite (see mirror_store.h). Schema, lookups, and the staged snapshot import:
-// rows go into TEMP tables (not RAM, not mirror.db), the diff is a handful of indexed joins, and
-// commit() writes only what differs, in one transaction.
+// mirror.db over SQLite (see mirror_store.h). Schema, lookups that check each trainee's digest,
+// and the snapshot import: trainees whose digest differs are staged in TEMP tables (not RAM, not
+// mirror.db), the diff is a handful of indexed joins over them, and commit() writes only what
+// differs, in one transaction; into an empty mirror rows go straight into the tables.
 #include "db/mirror_store.h"
 
 #include <fmt/format.h>
@@ -341,12 +342,12 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 
 // ---- the import ----
 //
-// Each trainee in the mirror carries a digest of everything the mirror holds for it: the sum
-// (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of its rows' stored values, file
-// order included. The sum does not depend on the order the rows arrive in, so a trainee whose
-// rows are split across the file still adds up to the same digest. An import reads the mirror's
-// digests once, compares each trainee of the file against them as its rows end, and stages only
-// the trainees that differ; the unchanged ones (most of them, most nights) are only marked seen.
+// The digest (see above) is the sum (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of
+// a trainee's rows' stored values, file order included. The sum does not depend on the order the
+// rows arrive in, so a trainee whose rows are split across the file still adds up to the same
+// digest. An import reads the mirror's digests once, compares each trainee of the file against
+// them as its rows end, and stages only the trainees that differ; the unchanged ones (most of
+// them, most nights) are only marked seen.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
 // main tables, inside the same transaction, and the secondary index is built once at the end.
 
