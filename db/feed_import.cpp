@@ -167,6 +167,33 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     r.errors = parser.errors();
     r.warnings = parser.warnings();
     r.skipped_lines = parser.skipped_lines();
+    // The trainees that differ from the mirror are known once the whole file is read (a
+    // trainee's rows may be anywhere in it): their rows are read a second time and staged. The
+    // second read is checked against the verified bytes too.
+    bool again = false;
+    if (!import->end_first_pass(&again, &e)) return reject(e);
+    if (again) {
+        csv.clear();
+        csv.seekg(0);
+        if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
+        VerifiedBytesSource file_again(csv, verified);
+        std::optional<Cp932ByteSource> cp932_again;
+        if (r.encoding == "cp932") cp932_again.emplace(file_again);
+        ByteSource& source_again =
+            cp932_again ? static_cast<ByteSource&>(*cp932_again) : file_again;
+        CsvReader reader_again(source_again);
+        FeedParser parser_again(reader_again,
+                                FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
+        for (;;) {
+            auto res = parser_again.next(&row, &e);
+            if (res == FeedParser::Result::End) break;
+            if (res == FeedParser::Result::Rejected) {
+                import->rollback();
+                return reject(fmt::format("the second read of the snapshot failed: {}", e));
+            }
+            if (!import->add(row, &e)) return reject(e);
+        }
+    }
     if (!import->diff(&r.diff, &e)) return reject(e);
     const SnapshotDiff& d = r.diff;
     if (d.trainees_before > 0 && !req.allow_mass_removal &&

@@ -373,21 +373,25 @@ struct SnapshotImport::Impl {
     Statement insert_trainee;
     Statement insert_certificate;
 
-    // The mirror's trainees and their digests (staged mode only).
-    struct Known {
-        std::optional<Digest> digest;  // none: written before digests existed
-        bool seen = false;             // in the snapshot
-        bool staged = false;           // its rows are in the staging tables
+    // Every trainee of the mirror and of the snapshot: its digest in each. The first pass sums
+    // the snapshot's digests; between the passes the trainees that differ are marked; the second
+    // pass stages their rows. (Direct mode: one pass; `split` marks the trainees whose rows
+    // resumed after other trainees', whose digest is rewritten at the end.)
+    struct TraineeState {
+        std::optional<Digest> stored;  // in the mirror, with a digest that may be trusted
+        bool in_mirror = false;
+        bool in_file = false;
+        Digest file;           // the sum over the snapshot's rows so far
+        bool changed = false;  // differs from the mirror: staged by the second pass
+        bool split = false;
     };
-    std::unordered_map<std::string, Known> known;
-    // Trainees staged so far (staged mode) → their staging rowid and the digest of their rows so
-    // far; looked up only when a trainee's rows come back later in the file.
-    struct Staged {
-        std::int64_t rowid = 0;
-        Digest digest;
-    };
-    std::unordered_map<std::string, Staged> staged;
-    std::int64_t trainees_new = 0;  // staged trainees the mirror lacks
+    std::unordered_map<std::string, TraineeState> states;
+    int pass = 1;
+    bool first_pass_ended = false, second_pass_wanted = false;
+    std::int64_t trainees_new = 0;  // in the snapshot, not in the mirror
+    // The second pass's row lookup: the last trainee seen and its state.
+    std::string last_no;
+    TraineeState* last_state = nullptr;
 
     // The current run: consecutive rows of one trainee, held until the trainee changes.
     std::vector<FeedRow> run;
@@ -502,11 +506,32 @@ struct SnapshotImport::Impl {
             work_ready.notify_all();
         }
         worker.join();
+        if (!abandon_now) {  // ready for another pass: a new worker starts at the next push()
+            std::lock_guard lock(mu);
+            closing = false;
+        }
         return worker_error;
     }
 
-    // Worker's side: one row into the current run.
+    // Worker's side: one row. First pass: into the current run. Second pass: staged when its
+    // trainee differs from the mirror.
     void consume(const FeedRow& row) {
+        if (pass == 2) {
+            if (!last_state || last_no != row.trainee_no) {
+                auto it = states.find(row.trainee_no);
+                if (it == states.end())
+                    throw SqliteError(fmt::format("line {}: trainee {} was not in the first pass",
+                                                  row.line, row.trainee_no),
+                                      1);
+                last_no = row.trainee_no;
+                last_state = &it->second;
+            }
+            if (!last_state->changed) return;
+            StoredRow r(row);
+            if (row.first_of_trainee) put_trainee(r, last_state->file);
+            put_certificate(r);
+            return;
+        }
         if (run_size > 0 && run.front().trainee_no != row.trainee_no) finish_run();
         if (run_size == run.size()) run.emplace_back();
         run[run_size++] = row;
@@ -525,8 +550,25 @@ struct SnapshotImport::Impl {
         t.reset();
         return db.last_insert_rowid();
     }
+    // Direct mode writes into main.certificates while the certificate numbers come in order
+    // (appending to its B-tree is cheap); from the first one out of order on, the rest go to the
+    // staging table and are inserted in key order at the end: inserting a million keys at random
+    // places through a bounded page cache costs several times more than sorting them once.
+    std::string last_certificate_no;
+    bool certificates_unordered = false;
+    std::optional<Statement> stage_certificate;
+
     void put_certificate(const StoredRow& r) {
-        auto& s = insert_certificate;
+        if (direct && !certificates_unordered) {
+            if (!last_certificate_no.empty() && r.certificate_no <= last_certificate_no) {
+                certificates_unordered = true;
+                stage_certificate.emplace(
+                    db.prepare(fmt::format(kInsertCertificate, "temp.stage_")));
+            } else {
+                last_certificate_no.assign(r.certificate_no);
+            }
+        }
+        auto& s = certificates_unordered ? *stage_certificate : insert_certificate;
         s.bind_static(1, r.certificate_no)
             .bind_static(2, r.trainee_no)
             .bind_static(3, r.course)
@@ -539,7 +581,8 @@ struct SnapshotImport::Impl {
         s.reset();
     }
 
-    // The run ends: compare the trainee with the mirror and stage (or insert) it when needed.
+    // The run ends (first pass): its rows' digests are added to the trainee's. Direct mode also
+    // writes the rows: the trainee's row at its first run, with the digest so far.
     void finish_run() {
         if (run_size == 0) return;
         const FeedRow& first = run.front();
@@ -549,75 +592,49 @@ struct SnapshotImport::Impl {
             rows.emplace_back(run[i]);
             run_digest.add(rows.back().digest(&buf));
         }
-        const std::string& no = first.trainee_no;
         run_size = 0;
-
+        TraineeState& st = states[first.trainee_no];
         if (first.first_of_trainee) {
             ++trainees;
-            Known* k = nullptr;
-            if (!direct) {
-                auto it = known.find(no);
-                if (it != known.end()) {
-                    k = &it->second;
-                    k->seen = true;
-                    if (k->digest && *k->digest == run_digest) return;  // unchanged
-                    k->staged = true;
-                } else {
-                    ++trainees_new;
-                }
-            } else {
-                ++trainees_new;
-            }
-            std::int64_t rowid = put_trainee(rows.front(), run_digest);
+            st.in_file = true;
+            if (!st.in_mirror) ++trainees_new;
+            if (direct) put_trainee(rows.front(), run_digest);
+        } else {
+            st.split = true;
+        }
+        st.file.add(run_digest);
+        if (direct)
             for (const auto& r : rows) put_certificate(r);
-            if (!direct) staged.emplace(no, Staged{rowid, run_digest});
-            return;
-        }
-
-        // The trainee's rows resume after other trainees' rows: add them and their digest.
-        for (const auto& r : rows) put_certificate(r);
-        if (direct) {
-            auto get = db.prepare("SELECT digest FROM main.trainees WHERE trainee_no = ?");
-            get.bind(1, no);
-            std::optional<Digest> so_far =
-                get.step() ? digest_from_blob(get.column_blob(0)) : std::nullopt;
-            if (!so_far) throw SqliteError(fmt::format("trainee {} lost its digest", no), 1);
-            so_far->add(run_digest);
-            set_digest("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?", *so_far,
-                       [&](Statement& st) { st.bind(2, no); });
-            return;
-        }
-        auto st = staged.find(no);
-        if (st == staged.end()) {
-            // Its first rows matched the mirror and were not staged: they are exactly the
-            // mirror's rows, so stage those too.
-            auto it = known.find(no);
-            if (it == known.end() || !it->second.digest)
-                throw SqliteError(fmt::format("trainee {}: rows resume but were never staged", no),
-                                  1);
-            it->second.staged = true;
-            std::int64_t rowid = put_trainee(rows.front(), *it->second.digest);
-            auto copy = db.prepare(
-                "INSERT INTO temp.stage_certificates (certificate_no, trainee_no, course, "
-                "course_code, provider, completed_on, status, file_order) SELECT certificate_no, "
-                "trainee_no, course, course_code, provider, completed_on, status, file_order FROM "
-                "main.certificates WHERE trainee_no = ?");
-            copy.bind(1, no);
-            copy.run();
-            st = staged.emplace(no, Staged{rowid, *it->second.digest}).first;
-        }
-        st->second.digest.add(run_digest);
-        set_digest("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?", st->second.digest,
-                   [&](Statement& s) { s.bind(2, st->second.rowid); });
     }
 
-    template <class Key>
-    void set_digest(std::string_view sql, const Digest& d, Key bind_key) {
-        std::string blob = digest_blob(d);
-        auto upd = db.prepare(sql);
-        upd.bind_blob(1, blob.data(), static_cast<int>(blob.size()));
-        bind_key(upd);
-        upd.run();
+    // After the last row of the first pass (worker stopped): direct mode rewrites the digests
+    // of split trainees; otherwise the trainees that differ from the mirror are marked, and
+    // whether a second pass is wanted is known.
+    void end_first_pass() {
+        finish_run();
+        if (direct && certificates_unordered)
+            db.exec(
+                "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
+                "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
+                "course, course_code, provider, completed_on, status, file_order FROM "
+                "temp.stage_certificates ORDER BY certificate_no");
+        if (direct) {
+            auto upd = db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?");
+            for (const auto& [no, st] : states) {
+                if (!st.split) continue;
+                std::string blob = digest_blob(st.file);
+                upd.bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
+                upd.run();
+                upd.reset();
+            }
+        } else {
+            for (auto& [no, st] : states) {
+                st.changed = st.in_file && !(st.stored && *st.stored == st.file);
+                second_pass_wanted = second_pass_wanted || st.changed;
+            }
+        }
+        first_pass_ended = true;
+        pass = 2;
     }
 };
 
@@ -653,10 +670,11 @@ CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
             if (!empty) {
                 auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
                 while (st.step()) {
-                    SnapshotImport::Impl::Known k;
+                    SnapshotImport::Impl::TraineeState k;
+                    k.in_mirror = true;
                     if (!st.is_null(1) && !compare_every_row)
-                        k.digest = digest_from_blob(st.column_blob(1));
-                    impl->known.emplace(st.column_text(0), k);
+                        k.stored = digest_from_blob(st.column_blob(1));
+                    impl->states.emplace(st.column_text(0), k);
                 }
             }
             return std::unique_ptr<SnapshotImport>(new SnapshotImport(std::move(impl)));
@@ -702,12 +720,16 @@ bool SnapshotImport::add(const FeedRow& row, std::string* err) {
         *err = "the import is closed";
         return false;
     }
+    if (m.first_pass_ended && !m.second_pass_wanted) {
+        *err = "the import wants no second pass";
+        return false;
+    }
     if (!m.push(row, err)) {
         *err = fmt::format("cannot stage the rows up to line {}: {}", row.line, *err);
         rollback();
         return false;
     }
-    ++m.certificates;
+    if (!m.first_pass_ended) ++m.certificates;
     return true;
 }
 
@@ -724,6 +746,24 @@ constexpr std::string_view kCertificateSame =
 
 }  // namespace
 
+bool SnapshotImport::end_first_pass(bool* second_pass, std::string* err) {
+    Impl& m = *impl_;
+    if (!m.open || m.diffed || m.first_pass_ended) {
+        *err = "the import is closed or its first pass has ended";
+        return false;
+    }
+    try {
+        if (std::string e = m.stop_worker(false); !e.empty()) throw SqliteError(e, 1);
+        m.end_first_pass();
+        *second_pass = m.second_pass_wanted;
+        return true;
+    } catch (const SqliteError& e) {
+        *err = fmt::format("cannot compare the snapshot with {}: {}", m.db.path(), e.what());
+        rollback();
+        return false;
+    }
+}
+
 // The staged trainees against the mirror's primary keys find what is added or changed (kept as
 // staging rowids in temp.certificate_changes); the trainees never seen are the removed ones; the
 // removed certificates follow from the totals.
@@ -736,7 +776,14 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     Database& db = m.db;
     try {
         if (std::string e = m.stop_worker(false); !e.empty()) throw SqliteError(e, 1);
-        m.finish_run();
+        if (!m.first_pass_ended) {
+            m.end_first_pass();
+            if (m.second_pass_wanted)
+                throw SqliteError(
+                    "the snapshot differs from the mirror: its rows must be given a second time "
+                    "(end_first_pass) before the comparison",
+                    1);
+        }
         SnapshotDiff d;
         d.trainees_after = m.trainees;
         d.certificates_after = m.certificates;
@@ -748,14 +795,14 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
             d.certificates_added = m.certificates;
         } else {
             auto removed = db.prepare("INSERT INTO temp.removed_trainees VALUES (?)");
-            for (const auto& [no, k] : m.known) {
-                if (k.seen) continue;
+            for (const auto& [no, k] : m.states) {
+                d.trainees_before += k.in_mirror;
+                if (!k.in_mirror || k.in_file) continue;
                 removed.bind(1, no);
                 removed.run();
                 removed.reset();
                 ++d.trainees_removed;
             }
-            d.trainees_before = static_cast<std::int64_t>(m.known.size());
             d.certificates_before = count(db, "SELECT count(*) FROM main.certificates");
             d.trainees_added = m.trainees_new;
             d.trainees_changed = count(

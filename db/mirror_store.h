@@ -38,9 +38,19 @@ public:
     SnapshotImport(const SnapshotImport&) = delete;
     SnapshotImport& operator=(const SnapshotImport&) = delete;
 
-    // Stages one validated row (rows of one trainee carry the same trainee-level columns).
+    // Takes one validated row (rows of one trainee carry the same trainee-level columns).
+    // First pass: every row of the snapshot, in file order. Second pass (when asked for by
+    // end_first_pass()): the same rows again, in the same order.
     bool add(const FeedRow& row, std::string* err);
-    // Compares the staged snapshot with the mirror. Call once, after the last add().
+    // Ends the first pass. The mirror's trainees are compared with the snapshot's by digest;
+    // *second_pass says whether the rows must be given again, so that the trainees that differ
+    // can be staged (never for an empty mirror, whose rows were written straight away, nor when
+    // nothing differs). A trainee's rows may be scattered across the file: it is compared as a
+    // whole, so a file in any order costs the same.
+    bool end_first_pass(bool* second_pass, std::string* err);
+    // Compares the staged snapshot with the mirror. Call once, after the last add() (of the
+    // second pass, when there is one); ends the first pass itself when it was not ended and no
+    // second pass is needed.
     bool diff(SnapshotDiff* out, std::string* err);
     // Applies only the differences and `state` (its counts are taken from the snapshot), then
     // COMMITs. On failure everything is rolled back. diff() must have been called.
