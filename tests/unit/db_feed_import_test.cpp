@@ -259,6 +259,39 @@ TEST_F(FeedImportTest, FullCompareRepairsARowChangedOutsideASync) {
     EXPECT_EQ(t->certificates.at(0).status, CertificateStatus::Issued);
 }
 
+// A file whose rows are not grouped by trainee (sorted by course, here) is compared trainee by
+// trainee all the same: the same content in another order changes nothing; one status changed
+// is one certificate changed, read back right.
+TEST_F(FeedImportTest, RowsScatteredAcrossTheFileAreComparedPerTrainee) {
+    apply_base();  // T-0..T-9, each an OVERVIEW row then a SYSOP row
+    std::string overview, sysop;
+    std::istringstream base(rows(0, 10));
+    for (std::string line; std::getline(base, line);)
+        (line.find(",SYSOP,") != std::string::npos ? sysop : overview) += line + "\n";
+    publish(kHeader + overview + sysop, 6, "2026-11-24T02:00:00+09:00");
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_EQ(report.diff, (SnapshotDiff{.trainees_before = 10,
+                                         .certificates_before = 20,
+                                         .trainees_after = 10,
+                                         .certificates_after = 20}));
+    std::string changed = sysop;
+    changed.replace(changed.find("S-4,2024-03-05,issued"), 21, "S-4,2024-03-05,revoked");
+    publish(kHeader + overview + changed, 7, "2026-11-24T03:00:00+09:00");
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_EQ(report.diff.certificates_changed, 1);
+    EXPECT_EQ(report.diff.trainees_changed + report.diff.trainees_added +
+                  report.diff.certificates_added + report.diff.certificates_removed,
+              0);
+    std::optional<Trainee> t;
+    ASSERT_TRUE(mirror_->find_trainee("T-4", &t, &err)) << err;
+    ASSERT_EQ(t->certificates.size(), 2u);
+    EXPECT_EQ(t->certificates[1].status, CertificateStatus::Revoked);
+    ASSERT_TRUE(mirror_->find_trainee("T-5", &t, &err)) << err;
+    EXPECT_EQ(t->certificates[1].status, CertificateStatus::Issued);
+}
+
 TEST_F(FeedImportTest, OlderGeneratedAtIsRejected) {
     apply_base();
     publish(kHeader + rows(0, 10), 6, "2026-11-22T02:00:00+09:00");
