@@ -345,9 +345,10 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 // The digest (see above) is the sum (two 64-bit lanes, mod 2^64) of a 128-bit SipHash of each of
 // a trainee's rows' stored values, file order included. The sum does not depend on the order the
 // rows arrive in, so a trainee whose rows are split across the file still adds up to the same
-// digest. An import reads the mirror's digests once, compares each trainee of the file against
-// them as its rows end, and stages only the trainees that differ; the unchanged ones (most of
-// them, most nights) are only marked seen.
+// digest. An import reads the mirror's digests once; its first pass sums each trainee's digest
+// over the file and, at the end, marks the trainees that differ; only then, and only if there are
+// any, a second pass over the same rows stages theirs. The unchanged trainees (most of them, most
+// nights) are never written anywhere.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
 // main tables, inside the same transaction, and the secondary index is built once at the end.
 
@@ -537,7 +538,7 @@ struct SnapshotImport::Impl {
         run[run_size++] = row;
     }
 
-    std::int64_t put_trainee(const StoredRow& r, const Digest& digest) {
+    void put_trainee(const StoredRow& r, const Digest& digest) {
         auto& t = insert_trainee;
         std::string blob = digest_blob(digest);
         t.bind_static(1, r.trainee_no)
@@ -548,7 +549,6 @@ struct SnapshotImport::Impl {
             .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
         t.run();
         t.reset();
-        return db.last_insert_rowid();
     }
     // Direct mode writes into main.certificates while the certificate numbers come in order
     // (appending to its B-tree is cheap); from the first one out of order on, the rest go to the
