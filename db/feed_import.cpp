@@ -23,6 +23,29 @@ std::string error_location(std::string_view e) {
     return std::string(colon == std::string_view::npos ? e : e.substr(0, colon));
 }
 
+// One read of the snapshot through the parser: the verified bytes, decoded when CP932, as CSV,
+// validated. The sync reads it once, and a second time when rows must be staged.
+struct FeedReading {
+    VerifiedBytesSource file;
+    std::optional<Cp932ByteSource> cp932;
+    CsvReader reader;
+    FeedParser parser;
+
+    FeedReading(std::istream& csv, const MinisignPrehash& verified, bool is_cp932,
+                std::int64_t max_invalid_rows)
+        : file(csv, verified),
+          cp932(is_cp932 ? std::optional<Cp932ByteSource>(std::in_place, file) : std::nullopt),
+          reader(cp932 ? static_cast<ByteSource&>(*cp932) : static_cast<ByteSource&>(file)),
+          parser(reader, FeedParseOptions{.max_invalid_rows = max_invalid_rows}) {}
+};
+
+// Back to the start of the snapshot for another read.
+bool rewind(std::istream& csv) {
+    csv.clear();
+    csv.seekg(0);
+    return static_cast<bool>(csv);
+}
+
 }  // namespace
 
 bool VerifiedBytesSource::read(char* buf, size_t cap, size_t* n, std::string* err) {
@@ -122,25 +145,18 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                         format_instant(stamp.generated_at), format_instant(now)));
 
     // 3. Parse, validate and stage, then compare with the mirror.
-    csv.clear();
-    csv.seekg(0);
-    if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
+    const std::string cannot_reread = fmt::format("cannot re-read the snapshot {}", req.csv_path);
+    if (!rewind(csv)) return reject(cannot_reread);
     r.encoding = *encoding;
     if (r.encoding == "auto") {
         auto detected = detect_feed_encoding(csv, &e);
         if (!detected) return reject(e);
         r.encoding = *detected;
         r.encoding_detected = true;
-        csv.clear();
-        csv.seekg(0);
-        if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
+        if (!rewind(csv)) return reject(cannot_reread);
     }
-    VerifiedBytesSource file_source(csv, verified);
-    std::optional<Cp932ByteSource> cp932;
-    if (r.encoding == "cp932") cp932.emplace(file_source);
-    ByteSource& source = cp932 ? static_cast<ByteSource&>(*cp932) : file_source;
-    CsvReader reader(source);
-    FeedParser parser(reader, FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
+    FeedReading first(csv, verified, r.encoding == "cp932", req.max_invalid_rows);
+    FeedParser& parser = first.parser;
     auto import = mirror.begin_import(&e, req.full_compare);
     if (!import) return reject(e);
     FeedRow row;
@@ -173,19 +189,10 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     bool again = false;
     if (!import->end_first_pass(&again, &e)) return reject(e);
     if (again) {
-        csv.clear();
-        csv.seekg(0);
-        if (!csv) return reject(fmt::format("cannot re-read the snapshot {}", req.csv_path));
-        VerifiedBytesSource file_again(csv, verified);
-        std::optional<Cp932ByteSource> cp932_again;
-        if (r.encoding == "cp932") cp932_again.emplace(file_again);
-        ByteSource& source_again =
-            cp932_again ? static_cast<ByteSource&>(*cp932_again) : file_again;
-        CsvReader reader_again(source_again);
-        FeedParser parser_again(reader_again,
-                                FeedParseOptions{.max_invalid_rows = req.max_invalid_rows});
+        if (!rewind(csv)) return reject(cannot_reread);
+        FeedReading second(csv, verified, r.encoding == "cp932", req.max_invalid_rows);
         for (;;) {
-            auto res = parser_again.next(&row, &e);
+            auto res = second.parser.next(&row, &e);
             if (res == FeedParser::Result::End) break;
             if (res == FeedParser::Result::Rejected) {
                 import->rollback();
