@@ -14,7 +14,7 @@
 #include "db/mirror_store.h"
 #include "db/testdb.h"
 #include "kiosk/demo_data.h"
-#include "kiosk/kioskctl.h"
+#include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "drivers/atr.h"
 #include "drivers/pcsc_reader.h"
-#include "kiosk/kioskctl.h"
+#include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
 namespace {

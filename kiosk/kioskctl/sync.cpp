@@ -18,7 +18,7 @@
 #include "db/feed_import.h"
 #include "db/minisign.h"
 #include "db/mirror_store.h"
-#include "kiosk/kioskctl.h"
+#include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
 namespace {

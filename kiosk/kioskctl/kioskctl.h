@@ -1,5 +1,5 @@
 // kioskctl's shared context: global options (--config, --data-dir), the loaded configuration,
-// lazily opened stores and the Gatekeeper. Each kioskctl_*.cpp file registers its commands with
+// lazily opened stores and the Gatekeeper. Each kiosk/kioskctl/*.cpp file registers its commands with
 // an add_*_commands() function; a command signals failure by throwing CtlError (exit 1, one line
 // on stderr). Usage errors are CLI11's (exit 2).
 #pragma once

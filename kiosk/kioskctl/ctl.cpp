@@ -5,7 +5,7 @@
 #include "db/data_dir.h"
 #include "db/local_store.h"
 #include "db/mirror_store.h"
-#include "kiosk/kioskctl.h"
+#include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
 

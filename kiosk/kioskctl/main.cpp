@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include "kiosk/kioskctl.h"
+#include "kiosk/kioskctl/kioskctl.h"
 
 int main(int argc, char** argv) {
     if (sodium_init() < 0) {
