@@ -102,7 +102,7 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     Config c;
     Reader r{origin, err};
     bool ok = true;
-    if (!r.only(root, "", {"site_name", "data_dir", "mirror", "sessions", "sync", "reader"}))
+    if (!r.only(root, "", {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui"}))
         return false;
     if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
         return false;
@@ -113,9 +113,10 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
             return false;
     }
     if (auto* s = r.section(root, "sessions", &ok)) {
-        if (!r.only(*s, "sessions", {"seats", "minutes"}) ||
+        if (!r.only(*s, "sessions", {"seats", "minutes", "extend_minutes"}) ||
             !r.read(*s, "sessions", "seats", &c.policy.seats) ||
-            !r.read(*s, "sessions", "minutes", &c.session_minutes))
+            !r.read(*s, "sessions", "minutes", &c.session_minutes) ||
+            !r.read(*s, "sessions", "extend_minutes", &c.extend_minutes))
             return false;
     }
     if (auto* s = r.section(root, "sync", &ok)) {
@@ -137,6 +138,12 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
             !r.read(*s, "reader", "apdu_timeout_ms", &c.reader.apdu_timeout_ms))
             return false;
     }
+    if (auto* s = r.section(root, "ui", &ok)) {
+        if (!r.only(*s, "ui", {"px_per_mm", "language", "font"}) ||
+            !r.read(*s, "ui", "px_per_mm", &c.ui.px_per_mm) ||
+            !r.read(*s, "ui", "language", &c.ui.language) || !r.read(*s, "ui", "font", &c.ui.font))
+            return false;
+    }
     if (!ok) return false;
     // Values that make no sense are errors, not silently clamped.
     auto bad = [&](std::string what) {
@@ -149,6 +156,12 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     if (c.policy.seats < 1 || c.policy.seats > 1000) return bad("sessions.seats must be 1..1000");
     if (c.session_minutes < 1 || c.session_minutes > 24 * 60)
         return bad("sessions.minutes must be 1..1440");
+    if (c.extend_minutes < 0 || c.extend_minutes > 240)
+        return bad("sessions.extend_minutes must be 0..240 (0: no extension)");
+    if (c.ui.px_per_mm < 1 || c.ui.px_per_mm > 50) return bad("ui.px_per_mm must be 1..50");
+    if (c.ui.language != "ja" && c.ui.language != "en")
+        return bad("ui.language must be \"ja\" or \"en\"");
+    if (c.ui.font.empty()) return bad("ui.font must not be empty");
     if (c.sync.max_invalid_rows < 0) return bad("sync.max_invalid_rows must not be negative");
     if (c.sync.max_removed_fraction < 0 || c.sync.max_removed_fraction > 1)
         return bad("sync.max_removed_fraction must be between 0 and 1");

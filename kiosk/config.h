@@ -23,13 +23,24 @@ struct ReaderConfig {
     int apdu_timeout_ms = 1000;
 };
 
+// [ui]: the kiosk screen.
+struct UiConfig {
+    // Pixels per millimetre of the panel (primary controls are at least 20 mm square). The default
+    // is a 15.6-inch 16:9 panel at 1920x1080: 1920 px / 344.2 mm.
+    double px_per_mm = 1920.0 / 344.2;
+    std::string language = "ja";  // the idle screen's language: "ja" or "en"
+    std::string font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+};
+
 struct Config {
     std::string site_name = "MID-NET Onsite Center";
     std::string data_dir = "/var/lib/onsite-kiosk";
     Policy policy;              // [mirror] max_age_hours, warn_age_hours; [sessions] seats
     int session_minutes = 120;  // [sessions] minutes
+    int extend_minutes = 0;     // [sessions] extend_minutes: one tap extends by this; 0: off
     SyncConfig sync;
     ReaderConfig reader;
+    UiConfig ui;
 };
 
 // Reads `path` over the defaults. false + *err ("config FILE: line L, column C: ...") on failure.

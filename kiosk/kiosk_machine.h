@@ -107,11 +107,14 @@ struct Decided {
     std::uint64_t request = 0;
     TapResult result;
 };
-// The answer to Effect StartSession: result.decision granted and result.session set on success.
+// The answer to Effect StartSession: result.decision granted and result.session set on success;
+// a refusal of the fresh decision shows as a result; `error` (the test database or its gate
+// failed) keeps the Granted screen with state.problem = error.
 struct SessionStarted {
     std::uint64_t request = 0;
     TapResult result;
     std::optional<GateCredentials> credentials;  // PostgreSQL gate only
+    std::string error;
 };
 // The answer to Effect EndSession.
 struct SessionEndDone {
@@ -204,6 +207,7 @@ struct SessionView {
 enum class Overlay { None, InUse, TimeLeft };
 
 struct ReaderStatus {
+    bool known = false;  // a reader event arrived (until then the screen assumes it is fine)
     bool connected = false;
     std::string name;
     std::string message;  // why it is not connected
@@ -226,6 +230,7 @@ struct KioskState {
     std::uint64_t pending_request = 0;  // 0: none
     MonoTime pending_since{0};
     Screen pending_from = Screen::Idle;  // the screen shown while waiting (< checking_after)
+    CardUid pending_uid;                 // the card the pending request is for
 
     std::optional<ResultView> result;
     std::optional<SessionView> session;
