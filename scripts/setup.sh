@@ -11,7 +11,7 @@ build=(build-essential cmake ninja-build pkg-config
        libsqlite3-dev libsodium-dev libcurl4-openssl-dev libpq-dev libpcsclite-dev
        libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
        libgtest-dev libgmock-dev googletest libbenchmark-dev
-       libimgui-dev libglfw3-dev libgl-dev)
+       libimgui-dev libglfw3-dev libgl-dev libstb-dev)
 # Test-only: real minisign, sqlite3, PostgreSQL, pcscd with the virtual reader driver (vpcd is a
 # test-only driver: never install it on a kiosk), Xvfb, clang for fuzzing, python3.
 test=(minisign sqlite3 postgresql pcsc-tools vsmartcard-vpcd xvfb xauth xdotool imagemagick
