@@ -1,0 +1,163 @@
+// The session screens: the running session (time left, the end warning, "End session", "Extend"
+// when the site allows it, the PostgreSQL gate's one-time credentials), the session's end, and the
+// messages shown over a running single-seat session (in use by another card, time left).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "imgui.h"
+#include "ui/screen_kit.h"
+
+namespace ui {
+
+using kiosk::Intent;
+
+namespace {
+
+// The one-time credentials as a table in the area [kit.left, kit.right]: labels right-aligned
+// against a column line, values after it.
+void credentials(ScreenKit& kit, const kiosk::GateCredentials& c) {
+    kit.text(kit.s[Text::CredentialsIntro], kit.fonts.body, kit.theme.palette.text, Align::Left);
+    kit.gap(Theme::kGapMm * 0.5);
+    const std::pair<Text, std::string> rows[] = {
+        {Text::CredHost, c.host},         {Text::CredPort, std::to_string(c.port)},
+        {Text::CredDatabase, c.database}, {Text::CredUser, c.role},
+        {Text::CredPassword, c.password}, {Text::CredValidUntil, kit.clock(c.valid_until)},
+    };
+    const float saved_left = kit.left, saved_right = kit.right;
+    const float column = saved_left + (saved_right - saved_left) * 0.38f;
+    ImFont* body = kit.fonts.body;
+    for (const auto& [label, value] : rows) {
+        const float row_y = kit.y;
+        ImFont* vf = kit.name_font(value);
+        std::string_view l = kit.s[label];
+        float w = body->CalcTextSizeA(body->FontSize, FLT_MAX, 0, l.data(), l.data() + l.size()).x;
+        kit.left = std::max(saved_left, column - kit.theme.px(3) - w);
+        kit.right = column - kit.theme.px(3);
+        kit.y = row_y + (vf->FontSize - body->FontSize) * 0.8f;  // on the value's baseline
+        kit.text(l, body, kit.theme.palette.muted_text, Align::Left);
+        kit.left = column + kit.theme.px(3);
+        kit.right = saved_right;
+        kit.y = row_y;
+        kit.text(value, vf, kit.theme.palette.text, Align::Left);
+    }
+    kit.left = saved_left;
+    kit.right = saved_right;
+}
+
+}  // namespace
+
+void draw_session(ScreenKit& kit) {
+    const kiosk::KioskState& st = kit.state;
+    kit.top_bar(true);
+    if (!st.session) return;
+    const kiosk::SessionView& v = *st.session;
+    const bool warning = v.warning && !v.warning_dismissed;
+    kit.banner(warning ? Tone::Warning : Tone::Neutral,
+               kit.s[warning ? Text::WarningBanner : Text::SessionBanner]);
+    kit.gap(Theme::kGapMm);
+    if (warning) {
+        kit.text(kit.s[Text::WarningHint], kit.fonts.body);
+        kit.gap(Theme::kGapMm * 0.5);
+    }
+    if (!v.trainee_name.empty()) {
+        std::string name = fill(kit.s[Text::TraineeName], {{"name", v.trainee_name}});
+        kit.text(name, kit.name_font(name));
+    }
+    // The time left; with the PostgreSQL gate's credentials, the two side by side.
+    const float block_top = kit.y, saved_left = kit.left, saved_right = kit.right;
+    const float mid = (saved_left + saved_right) / 2;
+    if (v.credentials) kit.right = mid - kit.theme.px(Theme::kGapMm);
+    kit.text(kit.s[Text::TimeLeft], kit.fonts.body, kit.theme.palette.muted_text);
+    kit.text(ScreenKit::duration(kiosk::session_time_left(st, kit.ctx.now)), kit.fonts.countdown);
+    kit.text(fill(kit.s[Text::SessionEndsAt], {{"time", kit.clock(v.record.ends_at)}}),
+             kit.fonts.body);
+    if (v.credentials) {
+        const float time_bottom = kit.y;
+        kit.left = mid;
+        kit.right = saved_right;
+        kit.y = block_top;
+        credentials(kit, *v.credentials);
+        kit.y = std::max(kit.y, time_bottom);
+        kit.left = saved_left;
+    }
+    if (v.extending) {
+        kit.gap(Theme::kGapMm * 0.5);
+        kit.text(kit.s[Text::Extending], kit.fonts.body);
+    } else if (v.extend_refused || !v.extend_error.empty()) {
+        kit.gap(Theme::kGapMm * 0.5);
+        kit.text(kit.s[Text::ExtendRefused], kit.fonts.body);
+        if (v.extend_refused)
+            for (const kiosk::Finding& f : v.extend_refused->reasons)
+                kit.text(kit.s.finding(f) + " (" + kit.s.rules(f) + ")", kit.fonts.body);
+        if (!v.extend_error.empty())
+            kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", v.extend_error}}), kit.fonts.body,
+                     kit.theme.palette.muted_text);
+    }
+    if (!st.problem.empty())
+        kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
+                 kit.theme.palette.muted_text);
+    const float h = kit.theme.control_px();
+    kit.y = std::max(kit.y + kit.theme.px(Theme::kGapMm), kit.bottom - h);
+    const std::string extend =
+        fill(kit.s[Text::Extend], {{"min", std::to_string(st.settings.extend_minutes)}});
+    // "Close" dismisses the warning or an extension's refusal (the machine's ok).
+    const bool dismissable = warning || v.extend_refused || !v.extend_error.empty();
+    std::vector<ButtonSpec> row{{Intent::EndSession, kit.s[Text::EndSession], true}};
+    if (kiosk::can_extend(st)) row.push_back({Intent::Extend, extend, true});
+    if (dismissable) row.push_back({Intent::Ok, kit.s[Text::Ok], false});
+    kit.buttons(row);
+}
+
+void draw_session_ended(ScreenKit& kit) {
+    const kiosk::KioskState& st = kit.state;
+    kit.top_bar(true);
+    kit.banner(Tone::Neutral, kit.s[Text::SessionEndedBanner]);
+    kit.gap(Theme::kGapMm * 2);
+    Text why = Text::SessionEndedByTrainee;
+    if (st.ended_reason == "expired") why = Text::SessionEndedExpired;
+    if (st.ended_reason == "staff") why = Text::SessionEndedByStaff;
+    kit.text(kit.s[why], kit.fonts.heading);
+    if (!st.problem.empty()) {
+        kit.gap(Theme::kGapMm);
+        kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
+                 kit.theme.palette.muted_text);
+    }
+    kit.y = std::max(kit.y + kit.theme.px(Theme::kGapMm), kit.bottom - kit.theme.control_px());
+    kit.buttons({{Intent::Ok, kit.s[Text::Ok], false}});
+}
+
+void draw_overlay(ScreenKit& kit) {
+    const kiosk::KioskState& st = kit.state;
+    if (!st.session) return;
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    const Theme& t = kit.theme;
+    // The panel: most of the width, centred vertically.
+    const float panel_w = std::min(display.x - 2 * t.px(Theme::kMarginMm), t.px(260));
+    const float panel_h = t.px(95);
+    const ImVec2 a(std::floor((display.x - panel_w) / 2), std::floor((display.y - panel_h) / 2));
+    const ImVec2 b(a.x + panel_w, a.y + panel_h);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(a, b, to_imu32(t.palette.background), t.px(2));
+    dl->AddRect(a, b, to_imu32(t.palette.border), t.px(2), 0, 2);
+    kit.left = a.x + t.px(Theme::kGapMm * 2);
+    kit.right = b.x - t.px(Theme::kGapMm * 2);
+    kit.y = a.y + t.px(Theme::kGapMm * 2);
+    const std::string until = kit.clock(st.session->record.ends_at);
+    if (st.overlay == kiosk::Overlay::InUse) {
+        kit.text(kit.s[Text::InUseBanner], kit.fonts.heading);
+        kit.gap(Theme::kGapMm);
+        kit.text(fill(kit.s[Text::InUseUntil], {{"time", until}}), kit.fonts.body);
+    } else {
+        kit.text(kit.s[Text::SessionBanner], kit.fonts.heading);
+        kit.gap(Theme::kGapMm);
+        kit.text(fill(kit.s[Text::TimeLeftOverlay],
+                      {{"left", ScreenKit::duration(kiosk::session_time_left(st, kit.ctx.now))},
+                       {"time", until}}),
+                 kit.fonts.body);
+    }
+    kit.y = b.y - t.control_px() - t.px(Theme::kGapMm * 2);
+    kit.buttons({{Intent::Ok, kit.s[Text::Ok], true}});
+}
+
+}  // namespace ui
