@@ -40,6 +40,7 @@ struct MachineSettings {
     int extend_minutes = 0;               // [sessions] extend_minutes; 0: no extension
     bool single_seat = true;              // built-in workspace: the kiosk is the terminal
     double records_max_age_hours = 48;    // [mirror] max_age_hours: the "records stale" screen
+    double records_warn_age_hours = 26;   // [mirror] warn_age_hours: the status strip says "late"
     MonoTime checking_after{150};         // "checking" shows only when a decision takes longer
     MonoTime result_timeout{20'000};      // a result goes back to idle after this
     MonoTime notice_timeout{10'000};      // "in use", "time left", "session ended" overlays
