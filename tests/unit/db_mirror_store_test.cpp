@@ -1,9 +1,12 @@
 // mirror.db: schema open/create, lookups in file order, and the import — diff counts, applying
 // only differences (checked against a model over random snapshots), a rolled-back import leaving
 // the file byte-for-byte unchanged, and a reader in another connection seeing the old snapshot
-// until COMMIT.
+// until COMMIT; and, through the whole signed sync, a mirror that does not depend on the order of
+// the snapshot's rows.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +14,9 @@
 #include <sstream>
 #include <tuple>
 
+#include "db/audit_store.h"
+#include "db/feed_import.h"
+#include "db/minisign.h"
 #include "db/mirror_store.h"
 #include "db/sqlite.h"
 
@@ -66,8 +72,9 @@ protected:
         for (const auto& r : rows) EXPECT_TRUE(imp.add(r, &err)) << err;
         bool again = false;
         EXPECT_TRUE(imp.end_first_pass(&again, &err)) << err;
-        if (again)
+        if (again) {
             for (const auto& r : rows) EXPECT_TRUE(imp.add(r, &err)) << err;
+        }
     }
     SnapshotDiff apply(MirrorStore& m, const std::vector<FeedRow>& rows, std::int64_t seq) {
         std::string err;
@@ -512,6 +519,220 @@ TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
     }
     auto d = apply(m, {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true)}, 1);
     EXPECT_EQ(d.trainees_added, 1);
+}
+
+// ---- the same rows in any order (issue 12) ----
+
+// One CSV row of a snapshot: its trainee and the line as written.
+struct FeedLine {
+    std::string trainee_no, completed_on, text;
+};
+
+// A snapshot of `trainees` trainees, 1-5 certificates each, every trainee's rows in date order
+// (so that sorting the file by date keeps each trainee's own order, and with it file_order).
+std::vector<FeedLine> make_feed(int trainees, std::mt19937* rng) {
+    std::vector<FeedLine> out;
+    int cert = 0;
+    for (int t = 0; t < trainees; ++t) {
+        // Trainee and certificate numbers that do not ascend with the rows.
+        const std::string no = "T-" + std::to_string((t * 7919) % 100003);
+        const int n = 1 + static_cast<int>((*rng)() % 5);
+        int day = 1 + static_cast<int>((*rng)() % 20);
+        for (int j = 0; j < n; ++j, day += 1 + static_cast<int>((*rng)() % 3)) {
+            const std::string date = fmt::format("2024-{:02}-{:02}", 1 + day / 28, 1 + day % 28);
+            const std::string cno = fmt::format("C-{:06}", (++cert * 65537) % 1000003);
+            const char* course = j % 3 == 0 ? "OVERVIEW" : j % 3 == 1 ? "SYSOP" : "GCP";
+            out.push_back({no, date,
+                           fmt::format("{},Name {},Univ {},{},PMDA,{},{},issued,2023-12-01,\n", no,
+                                       t, t % 9, course, cno, date)});
+        }
+    }
+    return out;
+}
+
+// The orders a records office's export may come in. Each keeps every trainee's rows in their
+// own relative order (that order is data: file_order), so all hold the same snapshot.
+std::vector<FeedLine> grouped_shuffled(const std::vector<FeedLine>& rows, std::mt19937* rng) {
+    std::vector<std::vector<FeedLine>> groups;
+    std::map<std::string, size_t> at;
+    for (const auto& r : rows) {
+        auto [it, fresh] = at.emplace(r.trainee_no, groups.size());
+        if (fresh) groups.emplace_back();
+        groups[it->second].push_back(r);
+    }
+    std::shuffle(groups.begin(), groups.end(), *rng);
+    std::vector<FeedLine> out;
+    for (const auto& g : groups) out.insert(out.end(), g.begin(), g.end());
+    return out;
+}
+std::vector<FeedLine> by_date(std::vector<FeedLine> rows) {
+    std::stable_sort(rows.begin(), rows.end(), [](const FeedLine& a, const FeedLine& b) {
+        return a.completed_on < b.completed_on;
+    });
+    return rows;
+}
+// Every row at a random place, each trainee's rows still in their order: the trainees' row
+// positions are shuffled, then dealt out to them in turn.
+std::vector<FeedLine> scattered(const std::vector<FeedLine>& rows, std::mt19937* rng) {
+    std::vector<std::string> owners;
+    for (const auto& r : rows) owners.push_back(r.trainee_no);
+    std::shuffle(owners.begin(), owners.end(), *rng);
+    std::map<std::string, std::vector<const FeedLine*>> queue;
+    for (const auto& r : rows) queue[r.trainee_no].push_back(&r);
+    std::map<std::string, size_t> next;
+    std::vector<FeedLine> out;
+    for (const auto& o : owners) out.push_back(*queue[o][next[o]++]);
+    return out;
+}
+
+class SyncOrderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/kiosk-order-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        std::array<unsigned char, 32> seed{};
+        seed.fill(12);
+        kp_ = minisign_keypair_from_seed(seed);
+        std::string err;
+        ASSERT_TRUE(write_minisign_key_files(kp_, path("office.pub"), path("office.key"), &err));
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+    // Signs `rows` as sequence `seq` and syncs them into DIR/<mirror>/mirror.db.
+    SyncReport sync(const std::string& mirror, const std::vector<FeedLine>& rows,
+                    std::int64_t seq) {
+        fs::create_directories(dir_ / mirror);
+        const std::string csv = path(mirror + "/completions.csv");
+        {
+            std::ofstream out(csv, std::ios::binary | std::ios::trunc);
+            out << "trainee_no,name,affiliation,course,provider,certificate_no,completed_on,"
+                   "status,request_accepted_on,user_since\n";
+            for (const auto& r : rows) out << r.text;
+        }
+        std::string err;
+        EXPECT_TRUE(minisign_sign_file(
+            csv, kp_, fmt::format("sequence={} generated_at=2026-11-2{}T02:00:00+09:00", seq, seq),
+            csv + ".minisig", &err))
+            << err;
+        MirrorStore m(path(mirror + "/mirror.db"), true);
+        AuditStore audit(path(mirror + "/audit.db"), true);
+        SyncRequest req;
+        req.csv_path = csv;
+        req.public_key_path = path("office.pub");
+        req.now = *parse_instant("2026-11-29T03:00:00+09:00");
+        SyncReport report;
+        EXPECT_TRUE(sync_snapshot(req, m, audit, &report, &err)) << err;
+        // Every trainee reads back: its digest matches its rows.
+        for (const auto& r : rows) {
+            std::optional<Trainee> t;
+            EXPECT_TRUE(m.find_trainee(r.trainee_no, &t, &err)) << err;
+            EXPECT_TRUE(t) << r.trainee_no;
+        }
+        return report;
+    }
+    // Everything the mirror holds but feed_state: trainees with their digests, certificates.
+    std::string contents(const std::string& mirror) {
+        Database db(path(mirror + "/mirror.db"), Database::Mode::ReadOnly);
+        std::string out;
+        auto t = db.prepare(
+            "SELECT trainee_no, name, affiliation, request_accepted_on, user_since, hex(digest) "
+            "FROM trainees ORDER BY trainee_no");
+        while (t.step())
+            for (int c = 0; c < 6; ++c) out += (t.is_null(c) ? "NULL" : t.column_text(c)) + "|";
+        out += "\n";
+        auto c = db.prepare("SELECT * FROM certificates ORDER BY certificate_no");
+        while (c.step())
+            for (int i = 0; i < 8; ++i) out += c.column_text(i) + "|";
+        auto ok = db.prepare("PRAGMA integrity_check");
+        EXPECT_TRUE(ok.step());
+        EXPECT_EQ(ok.column_text(0), "ok");
+        return out;
+    }
+
+    fs::path dir_;
+    MinisignKeyPair kp_;
+};
+
+TEST_F(SyncOrderTest, TheMirrorIsTheSameWhateverTheOrderOfTheRows) {
+    std::mt19937 rng(12);
+    const auto rows = make_feed(600, &rng);
+    const std::vector<std::pair<std::string, std::vector<FeedLine>>> orders = {
+        {"as-written", rows},
+        {"grouped-shuffled", grouped_shuffled(rows, &rng)},
+        {"by-date", by_date(rows)},
+        {"scattered", scattered(rows, &rng)}};
+    // A first sync into an empty mirror, in each order.
+    std::string expected;
+    for (const auto& [name, order] : orders) {
+        SCOPED_TRACE(name);
+        SyncReport r = sync(name, order, 1);
+        EXPECT_EQ(r.diff.certificates_added, static_cast<std::int64_t>(rows.size()));
+        EXPECT_EQ(r.diff.trainees_added, 600);
+        std::string got = contents(name);
+        if (expected.empty()) expected = got;
+        EXPECT_EQ(got, expected) << name << " holds another mirror";
+    }
+    // The same rows in another order, into a full mirror: nothing changes.
+    for (size_t i = 0; i < orders.size(); ++i) {
+        const auto& [name, order] = orders[(i + 1) % orders.size()];
+        SCOPED_TRACE(orders[i].first + " then " + name);
+        SyncReport r = sync(orders[i].first, order, 2);
+        EXPECT_EQ(r.diff, (SnapshotDiff{.trainees_before = 600,
+                                        .certificates_before = r.diff.certificates_after,
+                                        .trainees_after = 600,
+                                        .certificates_after = r.diff.certificates_after}));
+        EXPECT_EQ(contents(orders[i].first), expected);
+    }
+}
+
+TEST_F(SyncOrderTest, ANightsChangesInAScatteredFileChangeExactlyWhatChanged) {
+    std::mt19937 rng(34);
+    const auto rows = make_feed(800, &rng);
+    sync("mirror", scattered(rows, &rng), 1);
+    // A night later: every 10th trainee renamed, every 50th certificate now lost, every 40th
+    // trainee gone (3 %, under the mass-removal guard), 5 new trainees.
+    std::vector<FeedLine> night;
+    std::map<std::string, int> index;
+    std::int64_t renamed = 0, lost = 0, removed = 0, removed_certs = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        FeedLine r = rows[i];
+        auto [it, fresh] = index.emplace(r.trainee_no, static_cast<int>(index.size()));
+        const int k = it->second;
+        if (k % 40 == 39) {
+            removed += fresh;
+            ++removed_certs;
+            continue;
+        }
+        if (k % 10 == 3) {
+            r.text.replace(r.text.find(",Name "), 6, ",Renamed ");
+            renamed += fresh;
+        }
+        if (i % 50 == 7 && k % 10 != 3) {
+            r.text.replace(r.text.find(",issued,"), 8, ",lost,");
+            ++lost;
+        }
+        night.push_back(r);
+    }
+    std::mt19937 fresh_rng(56);
+    auto added = make_feed(5, &fresh_rng);
+    for (auto& r : added) {
+        r.text.replace(0, r.trainee_no.size(), "N" + r.trainee_no);
+        r.text.replace(r.text.find(",C-"), 3, ",NC-");
+        r.trainee_no = "N" + r.trainee_no;
+    }
+    night.insert(night.end(), added.begin(), added.end());
+    SyncReport r = sync("mirror", scattered(night, &rng), 2);
+    EXPECT_EQ(r.diff.trainees_added, 5);
+    EXPECT_EQ(r.diff.trainees_changed, renamed);
+    EXPECT_EQ(r.diff.trainees_removed, removed);
+    EXPECT_EQ(r.diff.certificates_added, static_cast<std::int64_t>(added.size()));
+    EXPECT_EQ(r.diff.certificates_changed, lost);
+    EXPECT_EQ(r.diff.certificates_removed, removed_certs);
+    // ... and nothing else: the mirror is what a first sync of the night's file makes.
+    sync("fresh", night, 1);
+    EXPECT_EQ(contents("mirror"), contents("fresh"));
 }
 
 }  // namespace
