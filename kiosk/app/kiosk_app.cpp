@@ -1,0 +1,533 @@
+// The kiosk program's loop (see kiosk_app.h). Event-driven: it sleeps in glfwWaitEventsTimeout
+// until input, a reader or worker wake-up (glfwPostEmptyEvent) or the next thing the state machine
+// or the screen's clock needs, and draws only when something changed (plus two settle frames after
+// input). Card events and worker answers become state machine events; the machine's effects go to
+// the worker; the screen's intents go back into the machine.
+#include "kiosk/app/kiosk_app.h"
+
+#include <GLFW/glfw3.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "db/data_dir.h"
+#include "db/mirror_store.h"
+#include "drivers/pcsc_reader.h"
+#include "drivers/simulated_reader.h"
+#include "imgui.h"
+#include "imgui_internal.h"
+#include "kiosk/app/script.h"
+#include "kiosk/app/worker.h"
+#include "kiosk/config.h"
+#include "kiosk/demo_data.h"
+#include "kiosk/gatekeeper.h"
+#include "kiosk/kiosk_machine.h"
+#include "ui/fonts.h"
+#include "ui/platform.h"
+#include "ui/screens.h"
+#include "ui/strings.h"
+#include "ui/theme.h"
+
+namespace kiosk::app {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+std::atomic<bool> g_quit{false};
+
+std::int64_t steady_ns(SteadyClock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// The kiosk's clock: monotonic time for timeouts, wall time for display and decisions; `advance`
+// (scripts and the demo) moves both forward.
+class KioskClock {
+public:
+    Now now() const {
+        auto adv = std::chrono::milliseconds(advanced_ms_.load());
+        Now n;
+        n.mono = std::chrono::duration_cast<MonoTime>(SteadyClock::now() - start_) + adv;
+        n.wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() + adv);
+        return n;
+    }
+    void advance(std::chrono::milliseconds d) { advanced_ms_ += d.count(); }
+
+private:
+    SteadyClock::time_point start_ = SteadyClock::now();
+    std::atomic<std::int64_t> advanced_ms_{0};
+};
+
+// SIGINT/SIGTERM end the loop through a thread of their own (no GLFW call in a signal handler).
+void watch_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        g_quit = true;
+        ui::Platform::wake_up();
+    }).detach();
+}
+
+std::string self_dir() {
+    std::error_code ec;
+    fs::path p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : p.parent_path().string();
+}
+
+// `kiosk --demo` without --data-dir: the demo data of `kioskctl demo-data` in a fresh directory.
+bool make_demo_data(std::string* data_dir, std::string* err) {
+    char tmpl[] = "/tmp/onsite-kiosk-demo-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+        *err = fmt::format("cannot create a directory for the demo data: {}", strerror(errno));
+        return false;
+    }
+    std::string ctl = self_dir() + "/kioskctl";
+    std::string cmd = fmt::format("'{}' demo-data --out '{}' >&2", ctl, tmpl);
+    int rc = std::system(cmd.c_str());
+    if (rc != 0) {
+        *err = fmt::format("the demo data could not be generated ({} exited with {})", ctl, rc);
+        return false;
+    }
+    *data_dir = std::string(tmpl) + "/data";
+    return true;
+}
+
+class KioskApp {
+public:
+    explicit KioskApp(const KioskOptions& o) : opt_(o) {}
+    int run();
+
+private:
+    bool setup(std::string* err);
+    void feed(const Event& e);
+    void feed_card_event(const CardEvent& ce);
+    void frame(const std::string& shot);
+    void draw_tray();
+    bool settled() const;
+    // Applies the next script step when the previous one has settled. Returns an exit status when
+    // the program should end, -1 otherwise.
+    int run_script();
+    double wait_seconds();
+
+    KioskOptions opt_;
+    Config cfg_;
+    KioskClock clock_;
+    std::unique_ptr<db::DataDir> data_;
+    std::unique_ptr<Gatekeeper> gate_;
+    std::unique_ptr<Worker> worker_;
+    CardEventQueue queue_;
+    std::unique_ptr<CardReader> reader_;
+    drivers::SimulatedReader* simulated_ = nullptr;
+    std::unique_ptr<ui::Platform> platform_;
+    ui::Theme theme_;
+    ui::FontSet fonts_;
+    KioskState state_;
+
+    std::vector<ScriptStep> script_;
+    size_t next_step_ = 0;
+    bool script_running_ = false;
+    SteadyClock::time_point resume_at_{};  // `wait`
+    std::string typed_;                    // `type`: text for the next frame
+    bool enter_down_ = false;
+
+    int need_frames_ = 1;
+    std::string pending_shot_;
+    std::string pending_shot_error_;
+    std::int64_t display_key_ = -1;  // the clock's minute / the countdown's second last drawn
+    ui::FrameRecord last_record_;
+    bool first_frame_done_ = false;
+    SteadyClock::time_point start_ = SteadyClock::now();
+    SteadyClock::time_point next_refresh_{};
+    std::map<std::uint64_t, SteadyClock::time_point> queued_at_;  // decide request -> card queued
+    std::optional<SteadyClock::time_point> presenting_;           // a decision to trace
+};
+
+bool KioskApp::setup(std::string* err) {
+    if (!opt_.config_path.empty() && !load_config(opt_.config_path, &cfg_, err)) return false;
+    std::string data_dir = opt_.data_dir.empty() ? cfg_.data_dir : opt_.data_dir;
+    if (opt_.demo && opt_.data_dir.empty() && !make_demo_data(&data_dir, err)) return false;
+    std::string lang = opt_.lang.empty() ? cfg_.ui.language : opt_.lang;
+
+    data_ = db::DataDir::open(data_dir, err);
+    if (!data_) return false;
+    gate_ = std::make_unique<Gatekeeper>(data_->mirror(), data_->local(), data_->audit(),
+                                         data_->secret(), cfg_.policy);
+
+    ui::WindowOptions w;
+    w.full_screen = !opt_.windowed;
+    if (opt_.windowed) {
+        w.width = 1280;
+        w.height = 720;
+        theme_.px_per_mm = cfg_.ui.px_per_mm * 1280.0 / 1920.0;  // the panel, scaled to the window
+    } else {
+        theme_.px_per_mm = cfg_.ui.px_per_mm;
+    }
+    w.hide_cursor = !opt_.windowed;
+    platform_ = ui::Platform::open(w, err);
+    if (!platform_) return false;
+    theme_.apply(ImGui::GetStyle());
+    ui::FontOptions fo;
+    fo.path = cfg_.ui.font;
+    auto texts = ui::all_strings();
+    std::vector<std::string> tray_labels;
+    if (opt_.demo) {
+        for (const DemoCard& c : demo_cards()) tray_labels.push_back(c.label);
+        for (const std::string& l : tray_labels) texts.push_back(l);
+    }
+    if (!ui::load_fonts(*ImGui::GetIO().Fonts, theme_, fo, texts, &fonts_, err)) return false;
+    if (!platform_->upload_fonts(err)) return false;
+
+    MachineSettings ms;
+    ms.site_name = cfg_.site_name;
+    ms.default_lang = lang == "en" ? Lang::En : Lang::Ja;
+    ms.session_minutes = cfg_.session_minutes;
+    ms.extend_minutes = cfg_.extend_minutes;
+    ms.records_max_age_hours = cfg_.policy.max_age_hours;
+    ms.records_warn_age_hours = cfg_.policy.warn_age_hours;
+    state_ = initial_state(ms, clock_.now());
+
+    worker_ = std::make_unique<Worker>(
+        *data_, *gate_, cfg_.policy.seats, [this] { return clock_.now(); },
+        [] { ui::Platform::wake_up(); });
+    queue_.set_wake_up([] { ui::Platform::wake_up(); });
+    if (opt_.demo || !opt_.script_path.empty()) {
+        auto sim = std::make_unique<drivers::SimulatedReader>();
+        simulated_ = sim.get();
+        reader_ = std::move(sim);
+    } else {
+        drivers::PcscReaderConfig rc;
+        rc.reader_filter = cfg_.reader.name;
+        rc.apdu_timeout = std::chrono::milliseconds(cfg_.reader.apdu_timeout_ms);
+        reader_ = std::make_unique<drivers::PcscReader>(rc);
+    }
+    reader_->start(queue_);
+    worker_->submit(RefreshRecords{});
+    next_refresh_ = SteadyClock::now() + 60s;
+    script_running_ = !script_.empty();
+    return true;
+}
+
+void KioskApp::feed(const Event& e) {
+    Step s = step(state_, e, clock_.now());
+    if (auto* d = std::get_if<Decided>(&e)) {
+        auto it = queued_at_.find(d->request);
+        if (it != queued_at_.end()) {
+            if (s.changed) presenting_ = it->second;
+            queued_at_.erase(it);
+        }
+    }
+    state_ = std::move(s.state);
+    if (s.changed) need_frames_ = std::max(need_frames_, 2);
+    for (Effect& fx : s.effects) worker_->submit(std::move(fx));
+}
+
+void KioskApp::feed_card_event(const CardEvent& ce) {
+    switch (ce.kind) {
+        case CardEvent::Kind::ReaderAvailable:
+            feed(ReaderBack{ce.reader});
+            break;
+        case CardEvent::Kind::ReaderLost:
+            spdlog::warn("reader lost: {}", ce.message);
+            feed(ReaderLost{ce.message});
+            break;
+        case CardEvent::Kind::ReaderError:
+            spdlog::warn("reader {}: {}", ce.reader, ce.message);
+            break;
+        case CardEvent::Kind::CardRemoved:
+            feed(CardRemoved{});
+            break;
+        case CardEvent::Kind::CardPresented: {
+            if (!ce.uid) break;
+            std::uint64_t req = state_.next_request;
+            feed(CardPresented{*ce.uid, ce.reader});
+            if (state_.pending_request == req) queued_at_[req] = ce.queued_at;
+            break;
+        }
+    }
+}
+
+void KioskApp::frame(const std::string& shot) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (!typed_.empty()) {
+        io.AddInputCharactersUTF8(typed_.c_str());
+        typed_.clear();
+    }
+    const int enter = io.KeyMap[ImGuiKey_Enter];
+    if (enter >= 0 && enter < IM_ARRAYSIZE(io.KeysDown)) io.KeysDown[enter] = enter_down_;
+    enter_down_ = false;
+
+    platform_->begin_frame();
+    Now now = clock_.now();
+    ui::FrameRecord record;
+    ui::UiContext ctx;
+    ctx.fonts = &fonts_;
+    ctx.theme = &theme_;
+    ctx.now = now;
+    ctx.record = &record;
+    std::vector<Intent> intents = ui::draw_screen(state_, ctx);
+    if (opt_.demo && !script_running_) draw_tray();
+    std::string err;
+    if (!platform_->end_frame(shot, &err)) pending_shot_error_ = err;
+    last_record_ = std::move(record);
+    if (!first_frame_done_) {
+        first_frame_done_ = true;
+        if (opt_.trace) fmt::print("trace first_frame_ns={}\n", steady_ns(SteadyClock::now()));
+        std::fflush(stdout);
+    }
+    if (presenting_) {
+        auto done = SteadyClock::now();
+        if (opt_.trace)
+            fmt::print("trace decision_frame queued_ns={} presented_ns={} screen={}\n",
+                       steady_ns(*presenting_), steady_ns(done), screen_name(state_.screen));
+        std::fflush(stdout);
+        presenting_.reset();
+    }
+    for (Intent i : intents) {
+        need_frames_ = std::max(need_frames_, 2);
+        feed(IntentEvent{i});
+    }
+}
+
+// The demo's tray of cards (windowed demo only): a button per demo card labelled with what it
+// shows, keys 1-9 for the first nine.
+void KioskApp::draw_tray() {
+    const auto& cards = demo_cards();
+    ImGuiIO& io = ImGui::GetIO();
+    for (int i = 0; i < 9 && i < static_cast<int>(cards.size()); ++i) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_1 + i, false) ||
+            ImGui::IsKeyPressed(GLFW_KEY_KP_1 + i, false)) {
+            std::string e;
+            if (auto uid = parse_card_uid(cards[i].uid, &e)) simulated_->tap(*uid);
+        }
+    }
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 8, 8), ImGuiCond_Always, ImVec2(1, 0));
+    ImGui::SetNextWindowBgAlpha(0.92f);
+    ImGui::PushFont(fonts_.body);
+    ImGui::SetWindowFontScale(1.0f);
+    if (ImGui::Begin("Demo cards (keys 1-9)", nullptr,
+                     ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                         ImGuiWindowFlags_NoFocusOnAppearing)) {
+        ImGui::SetWindowFontScale(0.45f);
+        for (size_t i = 0; i < cards.size(); ++i) {
+            std::string label =
+                i < 9 ? fmt::format("{}  {}  ({})", i + 1, cards[i].label, cards[i].expect)
+                      : fmt::format("   {}  ({})", cards[i].label, cards[i].expect);
+            if (ImGui::Button(fmt::format("{}##card{}", label, i).c_str())) {
+                std::string e;
+                if (auto uid = parse_card_uid(cards[i].uid, &e)) simulated_->tap(*uid);
+            }
+        }
+        if (ImGui::Button("advance 10 min##adv")) {
+            clock_.advance(10min);
+            feed(Tick{});
+        }
+    }
+    ImGui::End();
+    ImGui::PopFont();
+    ImGui::BringWindowToDisplayFront(ImGui::FindWindowByName("Demo cards (keys 1-9)"));
+}
+
+bool KioskApp::settled() const {
+    return need_frames_ == 0 && worker_->idle() && state_.pending_request == 0 &&
+           state_.records_known && !(state_.session && state_.session->extending);
+}
+
+int KioskApp::run_script() {
+    if (!settled()) return -1;
+    if (resume_at_ != SteadyClock::time_point{} && SteadyClock::now() < resume_at_) return -1;
+    resume_at_ = {};
+    if (!pending_shot_error_.empty()) {
+        fmt::print(stderr, "kiosk: {}\n", pending_shot_error_);
+        return 1;
+    }
+    if (next_step_ >= script_.size()) {
+        script_running_ = false;
+        if (!opt_.screenshot.empty()) {
+            pending_shot_ = opt_.screenshot;
+            return -1;
+        }
+        return -1;  // the kiosk goes on with what the script left
+    }
+    const ScriptStep& s = script_[next_step_++];
+    auto where = [&] {
+        return fmt::format("script {} line {}: `{}`", opt_.script_path, s.line, s.source);
+    };
+    using K = ScriptStep::Kind;
+    switch (s.kind) {
+        case K::Tap:
+            simulated_->tap(s.uid);
+            simulated_->remove();
+            break;
+        case K::Hold:
+            simulated_->tap(s.uid);
+            break;
+        case K::Remove:
+            simulated_->remove();
+            break;
+        case K::Press: {
+            // ok and cancel do the same on the trainee's screens: either control answers both.
+            Intent want = s.intent;
+            if (!last_record_.control(want) && (want == Intent::Ok || want == Intent::Cancel))
+                want = want == Intent::Ok ? Intent::Cancel : Intent::Ok;
+            if (!last_record_.control(want)) {
+                std::string there;
+                for (const ui::Control& c : last_record_.controls)
+                    there += (there.empty() ? "" : ", ") + std::string(intent_name(c.intent));
+                fmt::print(stderr, "kiosk: {}: no '{}' control on the {} screen (there: {})\n",
+                           where(), intent_name(s.intent), screen_name(state_.screen),
+                           there.empty() ? "none" : there);
+                return 1;
+            }
+            feed(IntentEvent{want});
+            break;
+        }
+        case K::Type: {
+            std::string chunk;
+            for (char c : s.text) {
+                if (c == '\n') {
+                    enter_down_ = true;
+                    break;  // the rest after Enter is dropped: one line per `type`
+                }
+                chunk += c;
+            }
+            typed_ += chunk;
+            need_frames_ = std::max(need_frames_, 2);
+            break;
+        }
+        case K::Wait:
+            resume_at_ = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                  std::chrono::duration<double>(s.amount));
+            break;
+        case K::Advance:
+            clock_.advance(std::chrono::milliseconds(static_cast<std::int64_t>(s.amount * 60'000)));
+            feed(Tick{});
+            worker_->submit(RefreshRecords{});
+            need_frames_ = std::max(need_frames_, 1);
+            break;
+        case K::Shot:
+            pending_shot_ = s.text;
+            break;
+        case K::Quit:
+            if (!opt_.screenshot.empty()) {
+                next_step_ = script_.size();
+                pending_shot_ = opt_.screenshot;
+                script_running_ = false;
+                return -1;
+            }
+            return 0;
+    }
+    return -1;
+}
+
+double KioskApp::wait_seconds() {
+    if (need_frames_ > 0 || !pending_shot_.empty()) return 0;
+    Now now = clock_.now();
+    MonoTime wait = 60s;
+    if (auto d = next_deadline(state_)) wait = std::min(wait, std::max(MonoTime{0}, *d - now.mono));
+    // The screen's clock changes each minute; the countdown and the clock on screen each second.
+    auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    if (state_.session)
+        wait = std::min(wait, MonoTime{1000 - wall_ms % 1000 + 5});
+    else
+        wait = std::min(wait, MonoTime{60'000 - wall_ms % 60'000 + 5});
+    auto to_refresh = std::chrono::duration_cast<MonoTime>(next_refresh_ - SteadyClock::now());
+    wait = std::min(wait, std::max(MonoTime{0}, to_refresh));
+    if (script_running_ && resume_at_ != SteadyClock::time_point{}) {
+        auto r = std::chrono::duration_cast<MonoTime>(resume_at_ - SteadyClock::now());
+        wait = std::min(wait, std::max(MonoTime{0}, r));
+    }
+    return std::chrono::duration<double>(wait).count();
+}
+
+int KioskApp::run() {
+    std::string err;
+    // A bad script is a usage error, found before any window opens.
+    if (!opt_.script_path.empty() && !load_script(opt_.script_path, &script_, &err)) {
+        fmt::print(stderr, "kiosk: {}\n", err);
+        return 2;
+    }
+    if (!setup(&err)) {
+        fmt::print(stderr, "kiosk: {}\n", err);
+        return 1;
+    }
+    int status = 0;
+    for (;;) {
+        if (g_quit || platform_->should_close()) break;
+        if (platform_->take_input()) need_frames_ = std::max(need_frames_, 3);
+        while (auto ce = queue_.try_pop()) feed_card_event(*ce);
+        for (Event& e : worker_->take_events()) feed(e);
+        Now now = clock_.now();
+        if (auto d = next_deadline(state_); d && *d <= now.mono) feed(Tick{});
+        if (SteadyClock::now() >= next_refresh_) {
+            worker_->submit(RefreshRecords{});
+            next_refresh_ = SteadyClock::now() + 60s;
+            feed(Tick{});  // records age, stale screen
+        }
+        // What the screen shows of the time: the countdown's second, or the clock's minute.
+        std::int64_t key =
+            state_.session
+                ? session_time_left(state_, now).count()
+                : std::chrono::floor<std::chrono::minutes>(now.wall).time_since_epoch().count();
+        if (key != display_key_) {
+            display_key_ = key;
+            need_frames_ = std::max(need_frames_, 1);
+        }
+        if (script_running_) {
+            int rc = run_script();
+            if (rc >= 0) {
+                status = rc;
+                break;
+            }
+        } else if (!opt_.screenshot.empty() && pending_shot_.empty() && settled()) {
+            pending_shot_ = opt_.screenshot;  // --screenshot without a script: the idle screen
+        }
+        if (!pending_shot_.empty() && need_frames_ == 0 && settled()) {
+            std::string shot = std::exchange(pending_shot_, {});
+            frame(shot);
+            if (!pending_shot_error_.empty()) {
+                fmt::print(stderr, "kiosk: {}\n", pending_shot_error_);
+                status = 1;
+                break;
+            }
+            if (opt_.trace) fmt::print("trace shot {}\n", shot);
+            std::fflush(stdout);
+            if (shot == opt_.screenshot && !script_running_) break;  // the final picture
+            continue;
+        }
+        if (need_frames_ > 0) {
+            frame("");
+            --need_frames_;
+            continue;
+        }
+        platform_->wait(wait_seconds());
+    }
+    worker_.reset();  // finishes what it is doing
+    reader_->stop();
+    return status;
+}
+
+}  // namespace
+
+int run_kiosk(const KioskOptions& options) {
+    watch_signals();
+    KioskApp app(options);
+    return app.run();
+}
+
+}  // namespace kiosk::app

@@ -1,0 +1,139 @@
+// The kiosk program's worker thread (see worker.h). Each effect becomes one answer event; effects
+// without an answer of their own (audited notes) answer with a RecordsStatus-free no-op Tick.
+#include "kiosk/app/worker.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "db/data_dir.h"
+#include "db/mirror_store.h"
+
+namespace kiosk::app {
+
+Worker::Worker(db::DataDir& data, Gatekeeper& gatekeeper, int seats, Clock clock, WakeUp wake_up)
+    : data_(data),
+      gate_(gatekeeper),
+      seats_(seats),
+      clock_(std::move(clock)),
+      wake_up_(std::move(wake_up)),
+      thread_([this] { run(); }) {}
+
+Worker::~Worker() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+        todo_.clear();
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void Worker::submit(Effect e) {
+    {
+        std::lock_guard lock(mu_);
+        todo_.push_back(std::move(e));
+    }
+    cv_.notify_all();
+}
+
+std::vector<Event> Worker::take_events() {
+    std::lock_guard lock(mu_);
+    return std::exchange(done_, {});
+}
+
+bool Worker::idle() {
+    std::lock_guard lock(mu_);
+    return todo_.empty() && !running_ && done_.empty();
+}
+
+void Worker::run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
+        if (stop_) return;
+        Effect e = std::move(todo_.front());
+        todo_.pop_front();
+        running_ = true;
+        lock.unlock();
+        Event answer = carry_out(e);
+        lock.lock();
+        running_ = false;
+        done_.push_back(std::move(answer));
+        lock.unlock();
+        if (wake_up_) wake_up_();
+        lock.lock();
+    }
+}
+
+Event Worker::carry_out(const Effect& effect) {
+    const Instant at = clock_().wall;
+    std::string err;
+    if (auto* e = std::get_if<DecideCard>(&effect)) {
+        return Decided{e->request, gate_.decide_card(e->uid, at, e->reader)};
+    }
+    if (auto* e = std::get_if<StartSession>(&effect)) {
+        Gatekeeper::StartRequest req;
+        req.card = e->uid;
+        req.minutes = e->minutes;
+        TapResult r = gate_.start_session(req, at, "kiosk");
+        return SessionStarted{e->request, std::move(r), std::nullopt, ""};
+    }
+    if (auto* e = std::get_if<EndSession>(&effect)) {
+        bool ok = gate_.end_session(e->session_id, at, "kiosk", e->reason, &err);
+        if (!ok) spdlog::error("session {} could not be ended: {}", e->session_id, err);
+        return SessionEndDone{e->session_id, ok, err};
+    }
+    if (auto* e = std::get_if<ExtendSession>(&effect)) {
+        // The session store has no way yet to move a session's end: say so rather than pretend.
+        return Extended{e->request,
+                        false,
+                        {},
+                        {},
+                        "extending a session is not available with this session store"};
+    }
+    if (auto* e = std::get_if<RecordInUse>(&effect)) {
+        AuditEvent a;
+        a.at = at;
+        a.kind = "tap.in_use";
+        a.actor = e->reader;
+        a.card_prefix = card_hash_prefix(card_hash(gate_.secret(), e->uid));
+        a.outcome = "refused";
+        a.detail = nlohmann::json{{"session", e->session_id}}.dump();
+        AuditReceipt r;
+        if (!data_.audit().append(a, &r, &err))
+            spdlog::error("the in-use tap could not be audited: {}", err);
+        return Tick{};
+    }
+    if (auto* e = std::get_if<CallStaff>(&effect)) {
+        AuditEvent a;
+        a.at = at;
+        a.kind = "staff.called";
+        a.actor = "kiosk";
+        a.trainee_no = e->trainee_no;
+        a.outcome = "ok";
+        a.detail = nlohmann::json{{"codes", e->codes}}.dump();
+        AuditReceipt r;
+        if (!data_.audit().append(a, &r, &err))
+            spdlog::error("the staff call could not be audited: {}", err);
+        return Tick{};
+    }
+    // RefreshRecords: the mirror's age and the free seats for the status strip.
+    RecordsStatus s;
+    s.seats = seats_;
+    std::optional<FeedState> feed;
+    if (data_.mirror().feed_state(&feed, &err)) {
+        if (feed) s.generated_at = feed->generated_at;
+    } else {
+        spdlog::error("records status: {}", err);
+    }
+    std::vector<SessionRecord> active;
+    if (data_.local().active_sessions(at, &active, &err))
+        s.free_seats = std::max(0, seats_ - static_cast<int>(active.size()));
+    else
+        spdlog::error("records status: {}", err);
+    return s;
+}
+
+}  // namespace kiosk::app
