@@ -154,6 +154,7 @@ private:
     SteadyClock::time_point next_refresh_{};
     std::map<std::uint64_t, SteadyClock::time_point> queued_at_;  // decide request -> card queued
     std::optional<SteadyClock::time_point> presenting_;           // a decision to trace
+    std::string last_trace_;
 };
 
 bool KioskApp::setup(std::string* err) {
@@ -283,6 +284,17 @@ void KioskApp::frame(const std::string& shot) {
     std::string err;
     if (!platform_->end_frame(shot, &err)) pending_shot_error_ = err;
     last_record_ = std::move(record);
+    if (opt_.trace) {  // the screen and where its controls are, when they change (tests click them)
+        std::string sig = fmt::format("trace screen {} lang {}", screen_name(state_.screen),
+                                      lang_code(state_.lang));
+        for (const ui::Control& c : last_record_.controls)
+            sig += fmt::format(" {}@{},{}", intent_name(c.intent), static_cast<int>(c.center().x),
+                               static_cast<int>(c.center().y));
+        if (sig != last_trace_) {
+            fmt::print("{}\n", sig);
+            last_trace_ = sig;
+        }
+    }
     if (!first_frame_done_) {
         first_frame_done_ = true;
         if (opt_.trace) fmt::print("trace first_frame_ns={}\n", steady_ns(SteadyClock::now()));
@@ -296,6 +308,7 @@ void KioskApp::frame(const std::string& shot) {
         std::fflush(stdout);
         presenting_.reset();
     }
+    if (opt_.trace) std::fflush(stdout);
     for (Intent i : intents) {
         need_frames_ = std::max(need_frames_, 2);
         feed(IntentEvent{i});

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""The kiosk screen's figures (issue 8, "Speed and memory"), printed, never asserted: under Xvfb
+with Mesa, on the demo data (real SQLite stores, the real Gatekeeper with its durable audit row):
+  - exec -> first frame presented (median and max of 5 starts; target <= 400 ms)
+  - RSS with the Japanese fonts loaded (target <= 150 MB)
+  - idle CPU over 30 s on the idle screen (target <= 1 % of a core)
+  - card event on the queue -> decision frame presented, p50/p99/max over 100 taps (target p99
+    <= 50 ms), taps alternating a granted and a refused card through the simulated reader.
+Usage: kiosk_perf.py BUILD_DIR [--idle-seconds S] [--taps N]"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from xvfb_display import XvfbDisplay  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_line(proc, prefix, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(prefix):
+            return line.strip()
+    raise RuntimeError(f"kiosk printed no '{prefix}' (rc={proc.poll()})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--idle-seconds", type=float, default=30)
+    ap.add_argument("--taps", type=int, default=100)
+    a = ap.parse_args()
+    kiosk = os.path.join(a.build, "bin", "kiosk")
+    kioskctl = os.path.join(a.build, "bin", "kioskctl")
+    with tempfile.TemporaryDirectory(prefix="kiosk-perf-") as tmp, XvfbDisplay() as x:
+        subprocess.run([kioskctl, "--data-dir", tmp + "/data", "demo-data", "--out", tmp],
+                       check=True, capture_output=True)
+        data = tmp + "/data"
+        base = [kiosk, "--trace", "--data-dir", data]
+
+        # exec -> first frame, and RSS with the fonts loaded.
+        starts, rss = [], []
+        for _ in range(5):
+            t0 = time.monotonic_ns()
+            p = subprocess.Popen(base, stdout=subprocess.PIPE, text=True, env=x.env())
+            first = int(wait_line(p, "trace first_frame_ns=").split("=")[1])
+            starts.append((first - t0) / 1e6)
+            time.sleep(1.0)
+            rss.append(rss_mb(p.pid))
+            p.terminate()
+            p.wait(10)
+
+        # Idle CPU over idle_seconds, after the first frames have settled.
+        p = subprocess.Popen(base, stdout=subprocess.PIPE, text=True, env=x.env())
+        wait_line(p, "trace first_frame_ns=")
+        time.sleep(3)
+        c0, t0 = cpu_ticks(p.pid), time.monotonic()
+        time.sleep(a.idle_seconds)
+        c1, t1 = cpu_ticks(p.pid), time.monotonic()
+        idle_cpu = 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0)
+        p.terminate()
+        p.wait(10)
+
+        # Card event -> decision frame over N taps (the script runner waits for each to settle).
+        script = tmp + "/taps.script"
+        with open(script, "w") as f:
+            for i in range(a.taps):
+                f.write("tap 04D0000000000001\n" if i % 2 == 0 else "tap 04D0000000000005\n")
+            f.write("quit\n")
+        p = subprocess.run([kiosk, "--trace", "--data-dir", data, "--script", script],
+                           capture_output=True, text=True, env=x.env(), timeout=600)
+        if p.returncode != 0:
+            sys.exit(f"kiosk_perf: the tap script failed: {p.stderr}")
+        lat = []
+        for line in p.stdout.splitlines():
+            if line.startswith("trace decision_frame"):
+                kv = dict(w.split("=") for w in line.split()[2:])
+                lat.append((int(kv["presented_ns"]) - int(kv["queued_ns"])) / 1e6)
+        lat.sort()
+        p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
+
+    load = os.getloadavg()
+    print(f"kiosk_perf (Xvfb + Mesa, demo data, {os.cpu_count()} cores, "
+          f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f})")
+    print(f"  exec -> first frame: median {statistics.median(starts):.0f} ms, max "
+          f"{max(starts):.0f} ms over {len(starts)} starts (target <= 400 ms)")
+    print(f"  RSS with the Japanese fonts: {max(rss):.0f} MB (target <= 150 MB)")
+    print(f"  idle CPU over {a.idle_seconds:.0f} s: {idle_cpu:.2f} % of a core (target <= 1 %)")
+    print(f"  card event -> decision frame over {len(lat)} taps: p50 "
+          f"{statistics.median(lat):.1f} ms, p99 {p99:.1f} ms, max {max(lat):.1f} ms "
+          f"(target p99 <= 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
