@@ -54,6 +54,12 @@ class Kiosk:
                              f"(last screen: {self.screen}; rc={self.proc.poll()}; "
                              f"stderr: {self.stderr_so_far()})")
 
+    def wait_screen(self, name, timeout=15.0):
+        """Until the screen drawn last is `name` (it may already be)."""
+        if self.screen and self.screen.split()[2] == name:
+            return self.screen
+        return self.expect(f"trace screen {name} ", timeout)
+
     def control(self, intent):
         for word in (self.screen or "").split():
             if word.startswith(intent + "@"):
@@ -121,18 +127,18 @@ def main():
             k = Kiosk(build, ["--config", cfg], x.env())
             try:
                 k.expect("trace first_frame_ns=")
-                k.expect("trace screen idle")
+                k.wait_screen("idle")
 
                 card = tap(GRANTED)
                 k.expect("trace decision_frame", where="screen=granted")
-                k.expect("trace screen granted")
+                k.wait_screen("granted")
                 time.sleep(0.3)
                 granted_png = grab(x, tmp + "/granted.png")
                 lift(card)
 
                 card = tap(REFUSED)
                 k.expect("trace decision_frame", where="screen=refused")
-                k.expect("trace screen refused")
+                k.wait_screen("refused")
                 time.sleep(0.3)
                 refused_png = grab(x, tmp + "/refused.png")
                 lift(card)
@@ -145,21 +151,22 @@ def main():
 
                 # A real click on "Start", then on "End session".
                 card = tap(GRANTED)
-                k.expect("trace screen granted")
+                k.wait_screen("granted")
                 lift(card)
                 click(x, k.control("start"))
-                k.expect("trace screen session")
+                k.wait_screen("session")
                 active = json.loads(kioskctl(build, data, "sessions", "--json"))
                 mine = [s for s in active if s["trainee_no"] == "D-0001" and s["active"]]
                 assert len(mine) == 1, active
                 click(x, k.control("end_session"))
-                k.expect("trace screen session_ended")
-                k.expect("trace screen idle", timeout=30)  # on ok, or after 10 s
+                k.wait_screen("session_ended")
+                k.wait_screen("idle", timeout=30)  # on ok, or after 10 s
                 time.sleep(0.5)
                 active = json.loads(kioskctl(build, data, "sessions", "--json"))
                 assert not [s for s in active if s["trainee_no"] == "D-0001" and s["active"]], active
                 ends = [r for r in audit_rows(build, data) if r["kind"] == "session.end"]
-                assert ends and ends[-1]["trainee_no"] == "D-0001", ends
+                assert ends and json.loads(ends[-1]["detail"]) == {
+                    "reason": "ended", "session": mine[0]["id"]}, ends
             finally:
                 if k.proc.poll() is None:
                     k.stop()
