@@ -1610,6 +1610,35 @@ FROM diagnoses d JOIN visits v ON v.visit_id = d.visit_id
 WHERE d.icd10 LIKE 'J10%' AND d.is_main = 1
 GROUP BY month
 ORDER BY month)sql"},
+        {"drug_then_high_lab",
+         "薬剤の処方後30日以内に検査値が基準を超えた患者（例：スタチンとALT）",
+         "Patients prescribed a drug who had a lab value above a threshold within 30 days "
+         "(e.g. a statin and ALT)",
+         R"sql(-- Change the drug, the test, the threshold and the window in `params`.
+WITH params AS (
+  SELECT 'atorvastatin' AS drug, 'ALT' AS test, 42 AS above, 30 AS within_days
+), prescribed AS (
+  SELECT DISTINCT v.patient_id, v.visit_date AS prescribed_on
+  FROM prescriptions p JOIN visits v ON v.visit_id = p.visit_id, params
+  WHERE p.generic_name = params.drug
+)
+SELECT r.patient_id, r.prescribed_on, l.sampled_date, l.test_name, l.value, l.unit,
+       CAST(julianday(l.sampled_date) - julianday(r.prescribed_on) AS INTEGER) AS days_after
+FROM prescribed r
+JOIN visits v ON v.patient_id = r.patient_id
+JOIN lab_results l ON l.visit_id = v.visit_id, params
+WHERE l.test_name = params.test AND l.value > params.above
+  AND julianday(l.sampled_date) - julianday(r.prescribed_on) BETWEEN 0 AND params.within_days
+ORDER BY r.patient_id, l.sampled_date)sql"},
+        {"lab_trend_per_patient", "患者ごとのHbA1cの推移（前回値との差）",
+         "HbA1c over time per patient, with the change since the previous result",
+         R"sql(SELECT v.patient_id, l.sampled_date, l.value AS hba1c,
+       ROUND(l.value - LAG(l.value) OVER w, 1) AS change_since_previous,
+       ROW_NUMBER() OVER w AS nth_result
+FROM lab_results l JOIN visits v ON v.visit_id = l.visit_id
+WHERE l.test_name = 'HbA1c'
+WINDOW w AS (PARTITION BY v.patient_id ORDER BY l.sampled_date, l.lab_result_id)
+ORDER BY v.patient_id, l.sampled_date)sql"},
         {"metformin_low_egfr", "eGFR 45未満でメトホルミンが処方された受診",
          "Visits where metformin was prescribed with eGFR below 45",
          R"sql(SELECT v.patient_id, v.visit_date, l.value AS egfr, p.dose AS metformin_mg_per_day

@@ -1,17 +1,20 @@
 // kioskctl demo-data and testdb: the demo material (a deterministic signed snapshot, its key pair,
-// the synthetic test database, and a ready data directory with the demo cards enrolled).
+// the synthetic test database, and a ready data directory with the demo cards enrolled), and
+// `testdb query`, one query through the workspace's guarded engine (db/sql_workspace.h).
 #include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "db/data_dir.h"
 #include "db/feed_import.h"
 #include "db/local_store.h"
 #include "db/minisign.h"
 #include "db/mirror_store.h"
+#include "db/sql_workspace.h"
 #include "db/testdb.h"
 #include "kiosk/demo_data.h"
 #include "kiosk/kioskctl/kioskctl.h"
@@ -141,6 +144,93 @@ void make_demo(Ctl& ctl, const DemoOptions& o) {
         o.out, o.trainees, 12, o.sequence, format_instant(gen), data);
 }
 
+struct QueryOptions {
+    std::string db;
+    std::string sql;
+    bool json = false;
+    std::int64_t time_limit_ms = QueryLimits{}.time_limit.count();
+    std::int64_t max_rows = QueryLimits{}.max_rows;
+};
+
+nlohmann::json cell_json(const QueryCell& c) {
+    switch (c.type) {
+        case QueryCell::Type::Null:
+            return nullptr;
+        case QueryCell::Type::Integer:
+            return std::stoll(c.text);
+        case QueryCell::Type::Real:
+            return std::stod(c.text);
+        case QueryCell::Type::Blob:
+            return {{"blob_bytes", c.blob_bytes}, {"hex", c.text}};
+        case QueryCell::Type::Text:
+            break;
+    }
+    return c.text;
+}
+
+// One query through the workspace engine. Audited when a data directory is given (--data-dir, or
+// --config naming one): then a query whose audit row cannot be written is refused. Without either
+// it runs unaudited (a developer or an author of sample queries at a workstation; README).
+void run_query(Ctl& ctl, const QueryOptions& o) {
+    db::WorkspaceAudit audit;
+    audit.actor = "kioskctl";
+    if (!ctl.data_dir_flag.empty() || !ctl.config_path.empty()) audit.trail = &ctl.data().audit();
+    QueryLimits limits;
+    limits.time_limit = std::chrono::milliseconds(o.time_limit_ms);
+    limits.max_rows = o.max_rows;
+    std::string err;
+    auto ws = db::SqlWorkspace::open(o.db, limits, audit, &err);
+    if (!ws) throw CtlError(err);
+    const QueryStatus st = ws->run(o.sql);
+    const bool ok = st.outcome == QueryOutcome::Done || st.outcome == QueryOutcome::Cut;
+    const double ms = static_cast<double>(st.elapsed.count()) / 1000.0;
+    if (o.json) {
+        nlohmann::json j = {
+            {"outcome", query_outcome_name(st.outcome)},
+            {"columns", st.columns},
+            {"row_count", st.rows},
+            {"truncated", st.outcome == QueryOutcome::Cut},
+            {"duration_ms", ms},
+            {"limits",
+             {{"time_limit_ms", limits.time_limit.count()}, {"max_rows", limits.max_rows}}},
+            {"audited", audit.trail != nullptr}};
+        if (!st.message.empty()) j["message"] = st.message;
+        nlohmann::json rows = nlohmann::json::array();
+        for (std::int64_t at = 0; at < st.rows; at += 1000)
+            for (auto& r : ws->page(at, 1000)) {
+                nlohmann::json row = nlohmann::json::array();
+                for (auto& c : r) row.push_back(cell_json(c));
+                rows.push_back(std::move(row));
+            }
+        j["rows"] = std::move(rows);
+        fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (ok) {
+        // Tab-separated: a header line, then one line per row (NULL as an empty field).
+        auto field = [](std::string s) {
+            for (char& c : s)
+                if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+            return s;
+        };
+        std::string out;
+        for (size_t c = 0; c < st.columns.size(); ++c)
+            out += (c ? "\t" : "") + field(st.columns[c]);
+        out += '\n';
+        for (std::int64_t at = 0; at < st.rows; at += 1000) {
+            for (auto& r : ws->page(at, 1000)) {
+                for (size_t c = 0; c < r.size(); ++c) out += (c ? "\t" : "") + field(r[c].text);
+                out += '\n';
+            }
+            fmt::print("{}", out);
+            out.clear();
+        }
+        fmt::print("{}", out);
+        fmt::print(stderr, "({} row{}, {:.1f} ms{})\n", st.rows, st.rows == 1 ? "" : "s", ms,
+                   st.outcome == QueryOutcome::Cut ? "; " + st.message : std::string());
+    }
+    if (!ok)
+        throw CtlError(fmt::format("query {}: {}", query_outcome_name(st.outcome), st.message));
+}
+
 }  // namespace
 
 void add_demo_commands(CLI::App& app, Ctl& ctl) {
@@ -168,6 +258,18 @@ void add_demo_commands(CLI::App& app, Ctl& ctl) {
         must(db::generate_test_database(t->out, t->patients, 20240131, &err), err);
         fmt::print("test database {} written ({} synthetic patients)\n", t->out, t->patients);
     });
+
+    auto q = std::make_shared<QueryOptions>();
+    auto* query = testdb->add_subcommand(
+        "query", "run one reading query through the workspace's guarded engine");
+    query->add_option("--db", q->db, "test database file")->required();
+    query->add_flag("--json", q->json, "print the result as one JSON object");
+    query->add_option("--time-limit-ms", q->time_limit_ms, "time limit of the query")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{QueryLimits::kTimeLimitCeiling.count()}));
+    query->add_option("--max-rows", q->max_rows, "row cap (more rows are cut, and said so)")
+        ->check(CLI::Range(std::int64_t{1}, QueryLimits::kMaxRowsCeiling));
+    query->add_option("SQL", q->sql, "one SELECT (or WITH ... SELECT) statement")->required();
+    query->callback([&ctl, q] { run_query(ctl, *q); });
 }
 
 }  // namespace kiosk
