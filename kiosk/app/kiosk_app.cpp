@@ -23,7 +23,6 @@
 #include "drivers/pcsc_reader.h"
 #include "drivers/simulated_reader.h"
 #include "imgui.h"
-#include "imgui_internal.h"
 #include "kiosk/app/script.h"
 #include "kiosk/app/worker.h"
 #include "kiosk/config.h"
@@ -44,6 +43,12 @@ using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
 std::atomic<bool> g_quit{false};
+
+// The windowed kiosk: 1280x720 (the panel scaled by 2/3), plus the demo's tray right of it.
+constexpr int kWindowWidth = 1280;
+constexpr int kWindowHeight = 720;
+constexpr float kTrayLeft = kWindowWidth;
+constexpr int kTrayWidth = 360;
 
 std::int64_t steady_ns(SteadyClock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -80,6 +85,19 @@ void watch_signals() {
         g_quit = true;
         ui::Platform::wake_up();
     }).detach();
+}
+
+// The demo tray's keys 1-9. Dear ImGui 1.86 has no input queue: a key pressed and released within
+// one frame (xdotool, a quick typist) never shows as down, so the presses are caught here.
+GLFWkeyfun g_previous_key_callback = nullptr;
+std::vector<int> g_digit_presses;  // main thread only (GLFW calls back from glfwWaitEvents*)
+
+void on_key(GLFWwindow* w, int key, int scancode, int action, int mods) {
+    if (action == GLFW_PRESS && key >= GLFW_KEY_1 && key <= GLFW_KEY_9)
+        g_digit_presses.push_back(key - GLFW_KEY_1);
+    else if (action == GLFW_PRESS && key >= GLFW_KEY_KP_1 && key <= GLFW_KEY_KP_9)
+        g_digit_presses.push_back(key - GLFW_KEY_KP_1);
+    if (g_previous_key_callback) g_previous_key_callback(w, key, scancode, action, mods);
 }
 
 std::string self_dir() {
@@ -155,6 +173,7 @@ private:
     std::map<std::uint64_t, SteadyClock::time_point> queued_at_;  // decide request -> card queued
     std::optional<SteadyClock::time_point> presenting_;           // a decision to trace
     std::string last_trace_;
+    SteadyClock::time_point answered_{};  // when the worker's answer reached the loop
 };
 
 bool KioskApp::setup(std::string* err) {
@@ -171,9 +190,9 @@ bool KioskApp::setup(std::string* err) {
     ui::WindowOptions w;
     w.full_screen = !opt_.windowed;
     if (opt_.windowed) {
-        w.width = 1280;
-        w.height = 720;
-        theme_.px_per_mm = cfg_.ui.px_per_mm * 1280.0 / 1920.0;  // the panel, scaled to the window
+        w.width = kWindowWidth + (opt_.demo && opt_.script_path.empty() ? kTrayWidth : 0);
+        w.height = kWindowHeight;
+        theme_.px_per_mm = cfg_.ui.px_per_mm * kWindowWidth / 1920.0;  // the panel, scaled
     } else {
         theme_.px_per_mm = cfg_.ui.px_per_mm;
     }
@@ -191,6 +210,7 @@ bool KioskApp::setup(std::string* err) {
     }
     if (!ui::load_fonts(*ImGui::GetIO().Fonts, theme_, fo, texts, &fonts_, err)) return false;
     if (!platform_->upload_fonts(err)) return false;
+    g_previous_key_callback = glfwSetKeyCallback(platform_->window(), on_key);
 
     MachineSettings ms;
     ms.site_name = cfg_.site_name;
@@ -227,7 +247,10 @@ void KioskApp::feed(const Event& e) {
     if (auto* d = std::get_if<Decided>(&e)) {
         auto it = queued_at_.find(d->request);
         if (it != queued_at_.end()) {
-            if (s.changed) presenting_ = it->second;
+            if (s.changed) {
+                presenting_ = it->second;
+                answered_ = SteadyClock::now();
+            }
             queued_at_.erase(it);
         }
     }
@@ -279,14 +302,24 @@ void KioskApp::frame(const std::string& shot) {
     ctx.theme = &theme_;
     ctx.now = now;
     ctx.record = &record;
-    std::vector<Intent> intents = ui::draw_screen(state_, ctx);
-    if (opt_.demo && !script_running_) draw_tray();
+    const bool tray = opt_.demo && opt_.windowed && !script_running_;
+    std::vector<Intent> intents;
+    if (tray) {  // the kiosk's screen on the left, the demo's card tray right of it
+        const float full = io.DisplaySize.x;
+        io.DisplaySize.x = kTrayLeft;
+        intents = ui::draw_screen(state_, ctx);
+        io.DisplaySize.x = full;
+        draw_tray();
+    } else {
+        intents = ui::draw_screen(state_, ctx);
+    }
     std::string err;
     if (!platform_->end_frame(shot, &err)) pending_shot_error_ = err;
     last_record_ = std::move(record);
     if (opt_.trace) {  // the screen and where its controls are, when they change (tests click them)
-        std::string sig = fmt::format("trace screen {} lang {}", screen_name(state_.screen),
-                                      lang_code(state_.lang));
+        std::string sig = fmt::format(
+            "trace screen {} lang {} reader {}", screen_name(state_.screen), lang_code(state_.lang),
+            state_.reader.known && !state_.reader.connected ? "lost" : "ok");
         for (const ui::Control& c : last_record_.controls)
             sig += fmt::format(" {}@{},{}", intent_name(c.intent), static_cast<int>(c.center().x),
                                static_cast<int>(c.center().y));
@@ -303,8 +336,10 @@ void KioskApp::frame(const std::string& shot) {
     if (presenting_) {
         auto done = SteadyClock::now();
         if (opt_.trace)
-            fmt::print("trace decision_frame queued_ns={} presented_ns={} screen={}\n",
-                       steady_ns(*presenting_), steady_ns(done), screen_name(state_.screen));
+            fmt::print(
+                "trace decision_frame queued_ns={} answered_ns={} presented_ns={} screen={}\n",
+                steady_ns(*presenting_), steady_ns(answered_), steady_ns(done),
+                screen_name(state_.screen));
         std::fflush(stdout);
         presenting_.reset();
     }
@@ -320,38 +355,50 @@ void KioskApp::frame(const std::string& shot) {
 void KioskApp::draw_tray() {
     const auto& cards = demo_cards();
     ImGuiIO& io = ImGui::GetIO();
-    for (int i = 0; i < 9 && i < static_cast<int>(cards.size()); ++i) {
-        if (ImGui::IsKeyPressed(GLFW_KEY_1 + i, false) ||
-            ImGui::IsKeyPressed(GLFW_KEY_KP_1 + i, false)) {
-            std::string e;
+    for (int i : std::exchange(g_digit_presses, {})) {
+        std::string e;
+        if (i < static_cast<int>(cards.size()))
             if (auto uid = parse_card_uid(cards[i].uid, &e)) simulated_->tap(*uid);
-        }
     }
-    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 8, 8), ImGuiCond_Always, ImVec2(1, 0));
-    ImGui::SetNextWindowBgAlpha(0.92f);
+    // The tray is a column of its own right of the kiosk's screen (see frame()).
+    ImGui::SetNextWindowPos(ImVec2(kTrayLeft, 0), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(io.DisplaySize.x - kTrayLeft, io.DisplaySize.y),
+                             ImGuiCond_Always);
     ImGui::PushFont(fonts_.body);
-    ImGui::SetWindowFontScale(1.0f);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 1));
+    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(1, 1, 1, 1));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(0.85f, 0.88f, 1, 1));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(0.7f, 0.75f, 1, 1));
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(8, 3));
+    ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(4, 4));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 8));
+    ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0, 0.5f));
     if (ImGui::Begin("Demo cards (keys 1-9)", nullptr,
-                     ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
-                         ImGuiWindowFlags_NoFocusOnAppearing)) {
-        ImGui::SetWindowFontScale(0.45f);
+                     ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove |
+                         ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
+                         ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+        ImGui::SetWindowFontScale(0.5f);
+        const float w = ImGui::GetContentRegionAvail().x;
+        ImGui::TextUnformatted("Demo cards: click one, or press 1-9");
         for (size_t i = 0; i < cards.size(); ++i) {
+            std::string key = i < 9 ? fmt::format("{}", i + 1) : " ";
             std::string label =
-                i < 9 ? fmt::format("{}  {}  ({})", i + 1, cards[i].label, cards[i].expect)
-                      : fmt::format("   {}  ({})", cards[i].label, cards[i].expect);
-            if (ImGui::Button(fmt::format("{}##card{}", label, i).c_str())) {
+                fmt::format("{}  {}\n    {}##card{}", key, cards[i].label, cards[i].expect, i);
+            if (ImGui::Button(label.c_str(), ImVec2(w, 0))) {
                 std::string e;
                 if (auto uid = parse_card_uid(cards[i].uid, &e)) simulated_->tap(*uid);
             }
         }
-        if (ImGui::Button("advance 10 min##adv")) {
+        if (ImGui::Button("advance the clock 10 min##adv", ImVec2(w, 0))) {
             clock_.advance(10min);
             feed(Tick{});
         }
     }
     ImGui::End();
+    ImGui::PopStyleVar(4);
+    ImGui::PopStyleColor(4);
     ImGui::PopFont();
-    ImGui::BringWindowToDisplayFront(ImGui::FindWindowByName("Demo cards (keys 1-9)"));
 }
 
 bool KioskApp::settled() const {

@@ -2,8 +2,9 @@
 """End to end: the real `kiosk` under Xvfb against a real pcscd + vpcd and the project's card
 emulator (issue 8 item 9). An emulated tap gives the granted screen, another card the refused one
 (screenshots of the X display that differ, and the audit rows of both decisions); a real click
-(xdotool) on "Start" opens the session and a real click on "End session" returns to idle and ends
-it (sessions and audit). argv[1] = build directory. Takes the machine's one pcscd (RESOURCE_LOCK)."""
+(xdotool) on "Start" opens the session; pcscd killed mid-session leaves the session on screen with
+the status saying the reader is gone (and back when pcscd is); a real click on "End session"
+returns to idle and ends it (sessions and audit). argv[1] = build directory. Takes the machine's one pcscd (RESOURCE_LOCK)."""
 import hashlib
 import json
 import os
@@ -123,7 +124,7 @@ def main():
         cfg = tmp + "/kiosk.toml"
         with open(cfg, "w") as f:
             f.write(f'data_dir = "{data}"\n[reader]\nname = "Virtual PCD 00 00"\n')
-        with Pcscd(), XvfbDisplay() as x:
+        with Pcscd() as pcscd, XvfbDisplay() as x:
             k = Kiosk(build, ["--config", cfg], x.env())
             try:
                 k.expect("trace first_frame_ns=")
@@ -158,6 +159,11 @@ def main():
                 active = json.loads(kioskctl(build, data, "sessions", "--json"))
                 mine = [s for s in active if s["trainee_no"] == "D-0001" and s["active"]]
                 assert len(mine) == 1, active
+                # The reader disappears mid-session: the session goes on, the status says so.
+                pcscd.kill()
+                k.expect("trace screen session ", where=" reader lost")
+                pcscd.start()
+                k.expect("trace screen session ", where=" reader ok", timeout=20)
                 click(x, k.control("end_session"))
                 k.wait_screen("session_ended")
                 k.wait_screen("idle", timeout=30)  # on ok, or after 10 s
