@@ -208,8 +208,15 @@ bool KioskApp::setup(std::string* err) {
         for (const DemoCard& c : demo_cards()) tray_labels.push_back(c.label);
         for (const std::string& l : tray_labels) texts.push_back(l);
     }
+    auto fonts_start = SteadyClock::now();
     if (!ui::load_fonts(*ImGui::GetIO().Fonts, theme_, fo, texts, &fonts_, err)) return false;
     if (!platform_->upload_fonts(err)) return false;
+    if (opt_.trace)
+        fmt::print(
+            "trace setup window_ms={} fonts_ms={}\n",
+            std::chrono::duration_cast<std::chrono::milliseconds>(fonts_start - start_).count(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - fonts_start)
+                .count());
     g_previous_key_callback = glfwSetKeyCallback(platform_->window(), on_key);
 
     MachineSettings ms;
@@ -402,8 +409,11 @@ void KioskApp::draw_tray() {
 }
 
 bool KioskApp::settled() const {
+    // Settled: every answer back and drawn, the status strip filled (records, the reader's first
+    // word), nothing queued.
     return need_frames_ == 0 && worker_->idle() && state_.pending_request == 0 &&
-           state_.records_known && !(state_.session && state_.session->extending);
+           state_.records_known && state_.reader.known &&
+           !(state_.session && state_.session->extending);
 }
 
 int KioskApp::run_script() {
