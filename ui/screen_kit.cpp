@@ -161,7 +161,8 @@ std::string ScreenKit::clock(kiosk::Instant t) const {
     auto local = t + kiosk::kTokyoOffset;
     auto day = std::chrono::floor<std::chrono::days>(local);
     std::chrono::hh_mm_ss hms{local - day};
-    return std::to_string(hms.hours().count()) + ":" + two(hms.minutes().count());
+    return two(static_cast<unsigned>(hms.hours().count())) + ":" +
+           two(static_cast<unsigned>(hms.minutes().count()));
 }
 
 std::string ScreenKit::date_line(kiosk::Instant t) const {

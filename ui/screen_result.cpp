@@ -30,7 +30,7 @@ void reading_column(ScreenKit& kit) {
 
 void findings(ScreenKit& kit, const std::vector<kiosk::Finding>& list) {
     for (const kiosk::Finding& f : list) {
-        kit.text(kit.s.finding(f), kit.fonts.body, kit.theme.palette.text, Align::Left);
+        kit.text(kit.s.finding(f), kit.fonts.body);
         kit.gap(Theme::kGapMm * 0.4);
     }
 }
@@ -85,8 +85,7 @@ void draw_granted(ScreenKit& kit) {
     if (!r.decision.notices.empty()) {
         kit.gap(Theme::kGapMm);
         reading_column(kit);
-        kit.text(kit.s[Text::NoticesHeading], kit.fonts.body, kit.theme.palette.muted_text,
-                 Align::Left);
+        kit.text(kit.s[Text::NoticesHeading], kit.fonts.body, kit.theme.palette.muted_text);
         findings(kit, r.decision.notices);
     }
     const float h = kit.theme.control_px();

@@ -63,6 +63,7 @@ void draw_session(ScreenKit& kit) {
     if (!v.trainee_name.empty()) {
         std::string name = fill(kit.s[Text::TraineeName], {{"name", v.trainee_name}});
         kit.text(name, kit.name_font(name));
+        kit.gap(Theme::kGapMm);
     }
     // The time left; with the PostgreSQL gate's credentials, the two side by side.
     const float block_top = kit.y, saved_left = kit.left, saved_right = kit.right;
