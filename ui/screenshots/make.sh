@@ -2,7 +2,7 @@
 # Remakes the README's pictures of the kiosk screen: the real `kiosk` on the generated demo data,
 # driven by a script (product.md section 6), full screen on a 1920x1080 Xvfb display (the default
 # 15.6-inch panel), once in Japanese and once in English.
-#   docs/screenshots/make.sh [BUILD_DIR]     (default: ./build; needs bin/kiosk, xvfb-run)
+#   ui/screenshots/make.sh [BUILD_DIR]     (default: ./build; needs bin/kiosk, xvfb-run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build}" && pwd)
