@@ -87,6 +87,21 @@ enum class Text {
     TestDbUnavailableBanner,
     TestDbUnavailableBody,
     ProblemDetail,  // {detail}
+    // The built-in workspace (ui/workspace_screen.h).
+    WorkspaceExamples,
+    WorkspaceRun,
+    WorkspaceCancel,
+    WorkspaceRunning,  // {n} {ms}
+    WorkspaceDone,     // {n} {ms}
+    WorkspaceCut,      // {n} {ms}
+    WorkspaceRefused,
+    WorkspaceFailed,
+    WorkspaceTimedOut,  // {ms}
+    WorkspaceCancelled,
+    WorkspacePrevious,
+    WorkspaceNext,
+    WorkspaceRange,  // {from} {to} {n}
+    WorkspaceNoRows,
     // Weekdays and months for DateFormat.
     Sun,
     Mon,
