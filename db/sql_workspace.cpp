@@ -532,9 +532,10 @@ struct SqlWorkspace::Impl {
                         }
                         cell.text += n > 32 ? "…'" : "'";
                     } else if (cell.type != QueryCell::Type::Null) {
-                        const auto* p = sqlite3_column_text(stmt, c);
-                        cell.text.assign(reinterpret_cast<const char*>(p),
-                                         static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+                        // NULL only when SQLite ran out of memory converting the value.
+                        if (const auto* p = sqlite3_column_text(stmt, c))
+                            cell.text.assign(reinterpret_cast<const char*>(p),
+                                             static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
                     }
                     row_bytes += static_cast<std::int64_t>(cell.text.size()) + 16;
                 }
