@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "db/csv_reader.h"
@@ -155,8 +156,11 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         r.encoding_detected = true;
         if (!rewind(csv)) return reject(cannot_reread);
     }
-    FeedReading first(csv, verified, r.encoding == "cp932", req.max_invalid_rows);
-    FeedParser& parser = first.parser;
+    // The first read's parser (its indexes of every trainee and certificate) is freed once read:
+    // before the comparison's sorts and before the second read builds its own.
+    auto first =
+        std::make_unique<FeedReading>(csv, verified, r.encoding == "cp932", req.max_invalid_rows);
+    FeedParser& parser = first->parser;
     auto import = mirror.begin_import(&e, req.full_compare);
     if (!import) return reject(e);
     FeedRow row;
@@ -187,6 +191,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     // trainee's rows may be anywhere in it): their rows are read a second time and staged. The
     // second read is checked against the verified bytes too.
     bool again = false;
+    first.reset();
     if (!import->end_first_pass(&again, &e)) return reject(e);
     if (again) {
         if (!rewind(csv)) return reject(cannot_reread);

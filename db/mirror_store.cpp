@@ -69,6 +69,10 @@ ALTER TABLE trainees ADD COLUMN digest BLOB;
 // rows and the mirror are read and written mostly in key order), and peak RSS drops from
 // ~305 MB to ~155 MB (first sync) and ~240 MB to ~138 MB (unchanged re-sync).
 constexpr std::int64_t kImportCacheKiB = 16 * 1024;
+// Helper threads SQLite's sorter may use during an import (sorted inserts of staged rows, the
+// index built after a first sync): after the file is read these sorts are most of the work left,
+// and the parser's core is free by then.
+constexpr int kImportSortThreads = 1;
 
 std::int64_t unix_seconds(Instant t) { return t.time_since_epoch().count(); }
 Instant from_unix(std::int64_t s) { return Instant{std::chrono::seconds{s}}; }
@@ -385,6 +389,7 @@ struct SnapshotImport::Impl {
         Digest file;           // the sum over the snapshot's rows so far
         bool changed = false;  // differs from the mirror: staged by the second pass
         bool split = false;
+        bool written = false;  // direct mode: its row is in main.trainees (digest of its first run)
     };
     std::unordered_map<std::string, TraineeState> states;
     int pass = 1;
@@ -550,6 +555,35 @@ struct SnapshotImport::Impl {
         t.run();
         t.reset();
     }
+    // Direct mode writes a trainee into main.trainees while the trainee numbers come in order;
+    // from the first one out of order on, the rest are staged (without a digest) and inserted in
+    // key order, with their digest over all their rows, at the end. Returns whether it was written.
+    std::string last_trainee_no;
+    bool trainees_unordered = false;
+    std::optional<Statement> stage_trainee;
+
+    bool put_first_trainee(const StoredRow& r, const Digest& digest) {
+        if (!trainees_unordered) {
+            if (last_trainee_no.empty() || r.trainee_no > last_trainee_no) {
+                last_trainee_no.assign(r.trainee_no);
+                put_trainee(r, digest);
+                return true;
+            }
+            trainees_unordered = true;
+            stage_trainee.emplace(db.prepare(fmt::format(kInsertTrainee, "temp.stage_")));
+        }
+        auto& t = *stage_trainee;
+        t.bind_static(1, r.trainee_no)
+            .bind_static(2, r.name)
+            .bind_static(3, r.affiliation)
+            .bind(4, r.request_accepted_on)
+            .bind(5, r.user_since)
+            .bind_null(6);
+        t.run();
+        t.reset();
+        return false;
+    }
+
     // Direct mode writes into main.certificates while the certificate numbers come in order
     // (appending to its B-tree is cheap); from the first one out of order on, the rest go to the
     // staging table and are inserted in key order at the end: inserting a million keys at random
@@ -598,7 +632,7 @@ struct SnapshotImport::Impl {
             ++trainees;
             st.in_file = true;
             if (!st.in_mirror) ++trainees_new;
-            if (direct) put_trainee(rows.front(), run_digest);
+            if (direct) st.written = put_first_trainee(rows.front(), run_digest);
         } else {
             st.split = true;
         }
@@ -618,10 +652,33 @@ struct SnapshotImport::Impl {
                 "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
                 "course, course_code, provider, completed_on, status, file_order FROM "
                 "temp.stage_certificates ORDER BY certificate_no");
+        if (direct && trainees_unordered) {
+            // In key order, each with the digest of all its rows (read from `states`).
+            auto staged = db.prepare(
+                "SELECT trainee_no, name, affiliation, request_accepted_on, user_since FROM "
+                "temp.stage_trainees ORDER BY trainee_no");
+            auto& t = insert_trainee;
+            while (staged.step()) {
+                const std::string no = staged.column_text(0);
+                auto it = states.find(no);
+                if (it == states.end())
+                    throw SqliteError(fmt::format("trainee {} was staged but not counted", no), 1);
+                std::string blob = digest_blob(it->second.file);
+                t.bind(1, no)
+                    .bind(2, staged.column_text(1))
+                    .bind(3, staged.column_text(2))
+                    .bind(4, staged.column_opt_text(3))
+                    .bind(5, staged.column_opt_text(4))
+                    .bind_blob(6, blob.data(), static_cast<int>(blob.size()));
+                t.run();
+                t.reset();
+            }
+        }
         if (direct) {
+            // The trainees written at their first run whose rows resumed later.
             auto upd = db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?");
             for (const auto& [no, st] : states) {
-                if (!st.split) continue;
+                if (!st.split || !st.written) continue;
                 std::string blob = digest_blob(st.file);
                 upd.bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
                 upd.run();
@@ -645,8 +702,9 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
         return nullptr;
     }
     try {
-        db_->exec(fmt::format("PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0};",
-                              kImportCacheKiB));
+        db_->exec(fmt::format(
+            "PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0}; PRAGMA threads = {1};",
+            kImportCacheKiB, kImportSortThreads));
         db_->exec("BEGIN IMMEDIATE");
         try {
             db_->exec(R"sql(
@@ -696,7 +754,7 @@ namespace {
 constexpr std::string_view kDropStaging =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
-    "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
+    "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000; PRAGMA threads = 0;";
 }  // namespace
 
 void SnapshotImport::rollback() {
