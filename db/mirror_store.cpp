@@ -69,10 +69,6 @@ ALTER TABLE trainees ADD COLUMN digest BLOB;
 // rows and the mirror are read and written mostly in key order), and peak RSS drops from
 // ~305 MB to ~155 MB (first sync) and ~240 MB to ~138 MB (unchanged re-sync).
 constexpr std::int64_t kImportCacheKiB = 16 * 1024;
-// Helper threads SQLite's sorter may use during an import (sorted inserts of staged rows, the
-// index built after a first sync): after the file is read these sorts are most of the work left,
-// and the parser's core is free by then.
-constexpr int kImportSortThreads = 1;
 
 std::int64_t unix_seconds(Instant t) { return t.time_since_epoch().count(); }
 Instant from_unix(std::int64_t s) { return Instant{std::chrono::seconds{s}}; }
@@ -702,9 +698,8 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
         return nullptr;
     }
     try {
-        db_->exec(fmt::format(
-            "PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0}; PRAGMA threads = {1};",
-            kImportCacheKiB, kImportSortThreads));
+        db_->exec(fmt::format("PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0};",
+                              kImportCacheKiB));
         db_->exec("BEGIN IMMEDIATE");
         try {
             db_->exec(R"sql(
@@ -754,7 +749,7 @@ namespace {
 constexpr std::string_view kDropStaging =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
-    "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000; PRAGMA threads = 0;";
+    "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
 }  // namespace
 
 void SnapshotImport::rollback() {
