@@ -26,8 +26,8 @@ struct ReaderConfig {
 // [ui]: the kiosk screen.
 struct UiConfig {
     // Pixels per millimetre of the panel (primary controls are at least 20 mm square). The default
-    // is a 15.6-inch 16:9 panel at 1920x1080: 1920 px / 344.2 mm.
-    double px_per_mm = 1920.0 / 344.2;
+    // is a 15.6-inch 16:9 panel at 1920x1080: 1920 px / 345.4 mm.
+    double px_per_mm = 1920.0 / 345.4;
     std::string language = "ja";  // the idle screen's language: "ja" or "en"
     std::string font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 };

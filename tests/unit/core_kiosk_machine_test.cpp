@@ -559,7 +559,7 @@ TEST(KioskScreenConfig, DefaultsValuesAndBadValues) {
     Config c;
     std::string err;
     ASSERT_TRUE(parse_config("", "k.toml", &c, &err)) << err;
-    EXPECT_NEAR(c.ui.px_per_mm, 5.578, 0.001);
+    EXPECT_NEAR(c.ui.px_per_mm, 5.559, 0.001);
     EXPECT_EQ(c.ui.language, "ja");
     EXPECT_EQ(c.extend_minutes, 0);
     ASSERT_TRUE(
