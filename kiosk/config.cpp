@@ -102,7 +102,8 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     Config c;
     Reader r{origin, err};
     bool ok = true;
-    if (!r.only(root, "", {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui"}))
+    if (!r.only(root, "",
+                {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres"}))
         return false;
     if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
         return false;
@@ -113,10 +114,13 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
             return false;
     }
     if (auto* s = r.section(root, "sessions", &ok)) {
-        if (!r.only(*s, "sessions", {"seats", "minutes", "extend_minutes"}) ||
+        if (!r.only(*s, "sessions",
+                    {"seats", "minutes", "extend_minutes", "backend", "workspace_db"}) ||
             !r.read(*s, "sessions", "seats", &c.policy.seats) ||
             !r.read(*s, "sessions", "minutes", &c.session_minutes) ||
-            !r.read(*s, "sessions", "extend_minutes", &c.extend_minutes))
+            !r.read(*s, "sessions", "extend_minutes", &c.extend_minutes) ||
+            !r.read(*s, "sessions", "backend", &c.session_backend) ||
+            !r.read(*s, "sessions", "workspace_db", &c.workspace_db))
             return false;
     }
     if (auto* s = r.section(root, "sync", &ok)) {
@@ -130,6 +134,20 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
             !r.read(*s, "sync", "connect_timeout_seconds", &c.sync.connect_timeout_seconds) ||
             !r.read(*s, "sync", "total_timeout_seconds", &c.sync.total_timeout_seconds) ||
             !r.read(*s, "sync", "retries", &c.sync.retries))
+            return false;
+    }
+    if (auto* s = r.section(root, "postgres", &ok)) {
+        auto& pg = c.postgres;
+        if (!r.only(*s, "postgres",
+                    {"admin_conninfo", "database", "trainee_host", "trainee_port", "reader_role",
+                     "role_prefix", "connect_timeout_seconds"}) ||
+            !r.read(*s, "postgres", "admin_conninfo", &pg.admin_conninfo) ||
+            !r.read(*s, "postgres", "database", &pg.database) ||
+            !r.read(*s, "postgres", "trainee_host", &pg.trainee_host) ||
+            !r.read(*s, "postgres", "trainee_port", &pg.trainee_port) ||
+            !r.read(*s, "postgres", "reader_role", &pg.reader_role) ||
+            !r.read(*s, "postgres", "role_prefix", &pg.role_prefix) ||
+            !r.read(*s, "postgres", "connect_timeout_seconds", &pg.connect_timeout_seconds))
             return false;
     }
     if (auto* s = r.section(root, "reader", &ok)) {
@@ -175,7 +193,60 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     if (c.reader.apdu_timeout_ms < 50 || c.reader.apdu_timeout_ms > 10000)
         return bad("reader.apdu_timeout_ms must be 50..10000");
     if (c.data_dir.empty()) return bad("data_dir must not be empty");
+    if (c.session_backend != "workspace" && c.session_backend != "postgres")
+        return bad(fmt::format("sessions.backend must be \"workspace\" or \"postgres\", not \"{}\"",
+                               c.session_backend.substr(0, 40)));
+    const auto& pg = c.postgres;
+    auto printable = [](const std::string& v) {
+        for (unsigned char ch : v)
+            if (ch < 0x20 || ch == 0x7f) return false;
+        return true;
+    };
+    if (!printable(pg.admin_conninfo) || !printable(pg.database) || !printable(pg.trainee_host))
+        return bad(
+            "postgres.admin_conninfo, database and trainee_host must not hold control "
+            "characters");
+    if (pg.trainee_port < 0 || pg.trainee_port > 65535)
+        return bad("postgres.trainee_port must be 1..65535 (or 0: the port of admin_conninfo)");
+    if (pg.connect_timeout_seconds < 1 || pg.connect_timeout_seconds > 60)
+        return bad("postgres.connect_timeout_seconds must be 1..60");
+    if (!valid_pg_role_name(pg.reader_role))
+        return bad(
+            fmt::format("postgres.reader_role '{}' must be 1-63 characters of a-z, 0-9 and _, "
+                        "not starting with a digit",
+                        pg.reader_role.substr(0, 70)));
+    // The prefix leaves room for a 32-character trainee number in PostgreSQL's 63 bytes.
+    if (!valid_pg_role_name(pg.role_prefix, 31))
+        return bad(
+            fmt::format("postgres.role_prefix '{}' must be 1-31 characters of a-z, 0-9 and _, "
+                        "not starting with a digit",
+                        pg.role_prefix.substr(0, 40)));
+    if (pg.reader_role.rfind(pg.role_prefix, 0) == 0)
+        return bad(
+            fmt::format("postgres.reader_role '{}' starts with postgres.role_prefix '{}': "
+                        "the reader role would look like a trainee role",
+                        pg.reader_role, pg.role_prefix));
+    if (pg.role_prefix.rfind("pg_", 0) == 0)
+        return bad("postgres.role_prefix must not start with pg_ (reserved by PostgreSQL)");
+    if (c.session_backend == "postgres") {
+        if (pg.admin_conninfo.empty())
+            return bad(
+                "sessions.backend is \"postgres\" but postgres.admin_conninfo is empty: "
+                "give the gate role's libpq connection string");
+        if (pg.database.empty())
+            return bad(
+                "sessions.backend is \"postgres\" but postgres.database is empty: name the "
+                "database trainees connect to");
+    }
     *out = std::move(c);
+    return true;
+}
+
+bool valid_pg_role_name(std::string_view name, std::size_t max_len) {
+    if (name.empty() || name.size() > max_len) return false;
+    if (name[0] >= '0' && name[0] <= '9') return false;
+    for (char ch : name)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
     return true;
 }
 

@@ -32,16 +32,35 @@ struct UiConfig {
     std::string font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 };
 
+// [postgres]: the PostgreSQL gate (product.md section 7; README "PostgreSQL gate").
+struct PostgresConfig {
+    std::string admin_conninfo;  // libpq connection string of the gate's own role
+    std::string database;        // what trainees connect to
+    std::string trainee_host;    // shown to trainees; empty: the host of admin_conninfo
+    int trainee_port = 0;        // shown to trainees; 0: the port of admin_conninfo
+    std::string reader_role = "kiosk_reader";  // granted to every trainee role
+    std::string role_prefix = "trainee_";      // trainee role = prefix + trainee number
+    int connect_timeout_seconds = 5;           // 1..60, for the gate's own connection
+};
+
 struct Config {
     std::string site_name = "MID-NET Onsite Center";
     std::string data_dir = "/var/lib/onsite-kiosk";
     Policy policy;              // [mirror] max_age_hours, warn_age_hours; [sessions] seats
     int session_minutes = 120;  // [sessions] minutes
     int extend_minutes = 0;     // [sessions] extend_minutes: one tap extends by this; 0: off
+    std::string session_backend = "workspace";  // [sessions] backend: "workspace" or "postgres"
+    std::string workspace_db;  // [sessions] workspace_db: the workspace's test database;
+                               // empty: DATA_DIR/testdb.sqlite
+    PostgresConfig postgres;
     SyncConfig sync;
     ReaderConfig reader;
     UiConfig ui;
 };
+
+// A PostgreSQL role name the gate accepts: 1..max_len of a-z, 0-9, _ and not starting with a
+// digit (so it never needs quoting and never collides by case).
+bool valid_pg_role_name(std::string_view name, std::size_t max_len = 63);
 
 // Reads `path` over the defaults. false + *err ("config FILE: line L, column C: ...") on failure.
 bool load_config(const std::string& path, Config* out, std::string* err);

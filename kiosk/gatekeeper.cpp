@@ -134,6 +134,20 @@ TapResult Gatekeeper::start_session(const StartRequest& req, Instant now, std::s
             req.override_reason + (refused.empty() ? "" : " [overrode:" + refused + "]");
     }
     std::string err;
+    if (req.before_start) {
+        std::optional<Code> code;
+        if (!req.before_start(s, &code, &err)) {
+            r.decision.granted = false;
+            if (code)
+                r.decision.reasons.push_back({*code, std::nullopt,
+                                              *code == Code::AlreadyInSession
+                                                  ? std::vector<std::string>{"TR-5"}
+                                                  : std::vector<std::string>{}});
+            else
+                fail_secure(r, err);
+            return r;
+        }
+    }
     if (!local_.start_session(s, now, &err)) {
         fail_secure(r, err);
         return r;

@@ -4,6 +4,7 @@
 // cannot be read or the audit row cannot be written, the answer is a refusal (KIOSK_FAULT).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ public:
         int minutes = 120;
         std::string override_by;
         std::string override_reason;
+        // Called once the rules allow the start and before the session is written (SessionDesk
+        // opens the test-database gate here). false refuses the start: *code names the refusal
+        // (ALREADY_IN_SESSION, NO_SEAT) or stays empty for a fault; *err says what failed.
+        std::function<bool(const SessionRecord&, std::optional<Code>* code, std::string* err)>
+            before_start;
     };
     TapResult start_session(const StartRequest& req, Instant now, std::string_view actor);
 

@@ -94,6 +94,10 @@ void make_demo(Ctl& ctl, const DemoOptions& o) {
     db::SyncReport sync;
     must(db::sync_snapshot(req, dir->mirror(), dir->audit(), &sync, &err), err);
     fs::copy_file(pub, dir->path_of("feed.pub"), fs::copy_options::overwrite_existing, ec);
+    // The workspace's test database where the workspace gate looks by default
+    // ([sessions] workspace_db): a hard link when the file system allows, else a copy.
+    fs::create_hard_link(testdb, dir->path_of("testdb.sqlite"), ec);
+    if (ec) fs::copy_file(testdb, dir->path_of("testdb.sqlite"), ec);
 
     Instant at = gen + std::chrono::minutes(2);
     auto& local = dir->local();

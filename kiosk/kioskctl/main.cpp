@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     kiosk::add_sync_commands(app, ctl);
     kiosk::add_demo_commands(app, ctl);
     kiosk::add_reader_commands(app, ctl);
+    kiosk::add_gate_commands(app, ctl);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -184,32 +184,48 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
                 throw CtlError(
                     fmt::format("--override-by {}: no such staff member", s_override_by));
         }
-        TapResult r = ctl.gatekeeper().start_session(req, now, "kioskctl");
+        // The SessionDesk decides, opens the test-database gate and records the session.
+        SessionStart st = ctl.desk().start(req, now, "kioskctl");
+        TapResult& r = st.tap;
         if (!r.warning.empty()) fmt::print(stderr, "kioskctl: warning: {}\n", r.warning);
-        bool started = r.session && r.session->started_at == now && r.session->id > 0 &&
-                       !r.decision.has_reason(Code::AlreadyInSession) &&
-                       !r.decision.has_reason(Code::KioskFault) && (r.decision.granted);
+        bool started = st.started() && r.session && r.session->id > 0;
         if (s_json) {
             json j = json::parse(decision_json(r.decision));
             j["session"] = started ? session_json(*r.session, now) : json(nullptr);
+            j["gate"] = started ? json::parse(gate_ticket_json(*st.ticket)) : json(nullptr);
             fmt::print("{}\n", j.dump());
         } else if (started) {
             fmt::print("session {} started for {} until {}\n", r.session->id, r.session->trainee_no,
                        format_instant(r.session->ends_at));
+            const GateTicket& t = *st.ticket;
+            if (t.backend == "postgres")
+                fmt::print(
+                    "PostgreSQL: host {} port {} database {} role {} password {} (valid "
+                    "until {})\n",
+                    t.host, t.port, t.database, t.role, t.password, format_instant(t.valid_until));
+            else
+                fmt::print("workspace: Start\n");
         }
         if (!started) {
             if (!s_json) fmt::print("{}\n", decision_text(r));
-            throw CtlError("no session started: the decision is deny");
+            if (st.unavailable)
+                throw CtlError(fmt::format("no session started: {} ({})", kGateUnavailableMessage,
+                                           st.gate_error));
+            throw CtlError(fmt::format("no session started: the decision is deny{}",
+                                       st.gate_error.empty() ? "" : " (" + st.gate_error + ")"));
         }
     });
     auto* end = session->add_subcommand("end", "end a session");
     static std::int64_t e_id = 0;
-    static std::string e_end_at;
+    static std::string e_end_at, e_cause = "staff";
     end->add_option("ID", e_id, "session id")->required();
     end->add_option("--at", e_end_at, "time (default: now)");
+    end->add_option("--cause", e_cause, "who ended it (audited)")
+        ->check(CLI::IsMember({"staff", "trainee"}));
     end->callback([&ctl] {
         std::string err;
-        if (!ctl.gatekeeper().end_session(e_id, ctl.at(e_end_at), "kioskctl", "ended", &err))
+        if (!ctl.desk().end(e_id, *end_cause_from_name(e_cause), ctl.at(e_end_at), "kioskctl",
+                            &err))
             throw CtlError(err);
         fmt::print("session {} ended\n", e_id);
     });
