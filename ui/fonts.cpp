@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "imgui_internal.h"
 
@@ -101,8 +102,15 @@ bool load_fonts(ImFontAtlas& atlas, const Theme& theme, const FontOptions& optio
     static const ImWchar kAscii[] = {0x0020, 0x007E, 0};
     {
         ImFontGlyphRangesBuilder b;
-        b.AddRanges(atlas.GetGlyphRangesJapanese());
-        add_cp932_repertoire(b);
+        if (options.body == BodyGlyphs::Full) {
+            b.AddRanges(atlas.GetGlyphRangesJapanese());
+            add_cp932_repertoire(b);
+        } else {
+            // ASCII, Latin-1, general punctuation, CJK punctuation + kana, full-width forms.
+            static const ImWchar kQuick[] = {0x0020, 0x00FF, 0x2000, 0x206F, 0x3000,
+                                             0x30FF, 0xFF00, 0xFFEF, 0};
+            b.AddRanges(kQuick);
+        }
         add_texts(b, ui_texts);
         b.BuildRanges(&out->body_ranges);
     }
@@ -152,6 +160,47 @@ bool load_fonts(ImFontAtlas& atlas, const Theme& theme, const FontOptions& optio
         return false;
     }
     return true;
+}
+
+void AtlasDelete::operator()(ImFontAtlas* a) const { IM_DELETE(a); }
+
+// Dear ImGui 1.86's allocator counts allocations in the current context's IO
+// (MetricsActiveAllocations, a statistic only): the one thing this thread shares with the GL
+// thread.
+FullAtlasBuild::FullAtlasBuild(const Theme& theme, FontOptions options,
+                               std::vector<std::string> ui_texts, std::function<void()> done)
+    : thread_([this, theme, options = std::move(options), texts = std::move(ui_texts),
+               done = std::move(done)]() mutable {
+          options.body = BodyGlyphs::Full;
+          std::vector<std::string_view> views(texts.begin(), texts.end());
+          AtlasPtr atlas(IM_NEW(ImFontAtlas)());
+          if (load_fonts(*atlas, theme, options, views, &fonts_, &err_)) atlas_ = std::move(atlas);
+          ready_ = true;
+          if (done) done();
+      }) {}
+
+FullAtlasBuild::~FullAtlasBuild() {
+    if (thread_.joinable()) thread_.join();
+}
+
+AtlasPtr FullAtlasBuild::take(FontSet* fonts, std::string* err) {
+    if (thread_.joinable()) thread_.join();
+    if (!atlas_) {
+        *err = err_.empty() ? "the full font atlas was already taken" : err_;
+        return nullptr;
+    }
+    *fonts = std::move(fonts_);
+    return std::move(atlas_);
+}
+
+void install_atlas(ImGuiIO& io, AtlasPtr atlas) {
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    ImFontAtlas* old = io.Fonts;
+    const bool owned_old = g.FontAtlasOwnedByContext;
+    io.Fonts = atlas.release();
+    g.FontAtlasOwnedByContext = true;  // deleted by DestroyContext from here
+    io.FontDefault = nullptr;          // it pointed into the old atlas
+    if (old && old != io.Fonts && owned_old) IM_DELETE(old);
 }
 
 void release_font_sources(ImFontAtlas& atlas) {

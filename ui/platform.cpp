@@ -150,6 +150,17 @@ bool Platform::upload_fonts(std::string* err) {
     return true;
 }
 
+bool Platform::replace_fonts(AtlasPtr atlas, std::string* err) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    install_atlas(ImGui::GetIO(), std::move(atlas));
+    if (!ImGui_ImplOpenGL3_CreateFontsTexture()) {
+        *err = "the font texture could not be uploaded to the OpenGL context";
+        return false;
+    }
+    release_font_sources(*ImGui::GetIO().Fonts);
+    return true;
+}
+
 void Platform::begin_frame() {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "ui/fonts.h"
+
 struct GLFWwindow;
 
 namespace ui {
@@ -46,6 +48,9 @@ public:
     // After ui::load_fonts into ImGui::GetIO().Fonts: uploads the atlas as a GL texture, then frees
     // the CPU-side pixels and the font file (release_font_sources).
     bool upload_fonts(std::string* err);
+    // Between frames: swaps in a font atlas built meanwhile (ui::FullAtlasBuild), uploads its
+    // texture in place of the old one and frees its CPU-side pixels.
+    bool replace_fonts(AtlasPtr atlas, std::string* err);
 
     void begin_frame();  // the backends' NewFrame, then ImGui::NewFrame
     // ImGui::Render, then clears and draws the frame; with a non-empty `screenshot` path writes the

@@ -153,6 +153,12 @@ private:
     std::unique_ptr<ui::Platform> platform_;
     ui::Theme theme_;
     ui::FontSet fonts_;
+    // f: the full atlas (names' kanji) builds while the first frames use a quick one; worker
+    // events wait from a decision on until it is in (no name drawn as "?"). Declared after
+    // platform_: joined before the ImGui context goes.
+    std::unique_ptr<ui::FullAtlasBuild> full_fonts_;
+    std::vector<Event> held_;
+    bool install_full_fonts(std::string* err);
     KioskState state_;
 
     std::vector<ScriptStep> script_;
@@ -209,8 +215,12 @@ bool KioskApp::setup(std::string* err) {
         for (const std::string& l : tray_labels) texts.push_back(l);
     }
     auto fonts_start = SteadyClock::now();
+    fo.body = ui::BodyGlyphs::Quick;  // f: the full atlas follows from full_fonts_
     if (!ui::load_fonts(*ImGui::GetIO().Fonts, theme_, fo, texts, &fonts_, err)) return false;
     if (!platform_->upload_fonts(err)) return false;
+    full_fonts_ = std::make_unique<ui::FullAtlasBuild>(
+        theme_, fo, std::vector<std::string>(texts.begin(), texts.end()),
+        [] { ui::Platform::wake_up(); });
     if (opt_.trace)
         fmt::print(
             "trace setup window_ms={} fonts_ms={}\n",
@@ -411,7 +421,7 @@ void KioskApp::draw_tray() {
 bool KioskApp::settled() const {
     // Settled: every answer back and drawn, the status strip filled (records, the reader's first
     // word), nothing queued.
-    return need_frames_ == 0 && worker_->idle() && state_.pending_request == 0 &&
+    return need_frames_ == 0 && !full_fonts_ && worker_->idle() && state_.pending_request == 0 &&
            state_.records_known && state_.reader.known &&
            !(state_.session && state_.session->extending);
 }
@@ -503,6 +513,29 @@ int KioskApp::run_script() {
     return -1;
 }
 
+// f: swaps the full atlas in between frames, then lets the held worker events through.
+bool KioskApp::install_full_fonts(std::string* err) {
+    auto started = SteadyClock::now();
+    ui::FontSet full;
+    ui::AtlasPtr atlas = full_fonts_->take(&full, err);
+    if (atlas) {
+        fonts_ = full;  // before the old atlas goes
+        if (!platform_->replace_fonts(std::move(atlas), err)) return false;
+        full_fonts_.reset();
+        if (opt_.trace)
+            fmt::print(
+                "trace full_fonts installed_ns={} upload_ms={}\n", steady_ns(SteadyClock::now()),
+                std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started)
+                    .count());
+    } else {
+        spdlog::warn("names keep the quick font atlas: {}", *err);
+    }
+    full_fonts_.reset();
+    need_frames_ = std::max(need_frames_, 1);
+    for (Event& e : std::exchange(held_, {})) feed(e);
+    return true;
+}
+
 double KioskApp::wait_seconds() {
     if (need_frames_ > 0 || !pending_shot_.empty()) return 0;
     Now now = clock_.now();
@@ -540,8 +573,18 @@ int KioskApp::run() {
     for (;;) {
         if (g_quit || platform_->should_close()) break;
         if (platform_->take_input()) need_frames_ = std::max(need_frames_, 3);
+        if (full_fonts_ && full_fonts_->ready() && !install_full_fonts(&err)) {  // f:
+            fmt::print(stderr, "kiosk: {}\n", err);
+            status = 1;
+            break;
+        }
         while (auto ce = queue_.try_pop()) feed_card_event(*ce);
-        for (Event& e : worker_->take_events()) feed(e);
+        for (Event& e : worker_->take_events()) {
+            if (full_fonts_ && (std::holds_alternative<Decided>(e) || !held_.empty()))
+                held_.push_back(std::move(e));  // f: shown once the names' glyphs are in
+            else
+                feed(e);
+        }
         Now now = clock_.now();
         if (auto d = next_deadline(state_); d && *d <= now.mono) feed(Tick{});
         if (SteadyClock::now() >= next_refresh_) {
@@ -587,6 +630,7 @@ int KioskApp::run() {
         }
         platform_->wait(wait_seconds());
     }
+    full_fonts_.reset();
     worker_.reset();  // finishes what it is doing
     reader_->stop();
     return status;

@@ -1,9 +1,11 @@
 // The fonts: every string of both tables has its glyphs in every size it can be drawn at (no "?"
-// boxes), the body size holds the whole Japanese range for names, and a missing or broken font
-// file is a clear error instead of Dear ImGui's abort.
+// boxes), in the quick start-up atlas too; the body size holds the whole Japanese range for names,
+// also in the full atlas built on a thread and swapped in; and a missing or broken font file is a
+// clear error instead of Dear ImGui's abort.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -47,6 +49,72 @@ TEST(UiFonts, BodyHoldsTheJapaneseRangeForNames) {
     // The large sizes hold the UI's own strings only (a small atlas): a name's rare kanji is not
     // there, which is why names fall back to the body size (ScreenKit::name_font).
     EXPECT_NE(hex(ui::missing_glyphs(*f.fonts.title, "髙橋")), "");
+}
+
+// Every string of both tables in the body, heading and title sizes of `fonts`.
+void expect_every_string(const ui::FontSet& fonts, const char* which) {
+    for (kiosk::Lang lang : {kiosk::Lang::Ja, kiosk::Lang::En})
+        for (std::string_view text : ui::strings(lang).all())
+            for (const ImFont* font : {fonts.body, fonts.heading, fonts.title})
+                EXPECT_EQ(hex(ui::missing_glyphs(*font, text)), "")
+                    << which << ": \"" << text << "\" in " << font->FontSize << " px";
+}
+
+// Draws one headless frame with `font`, as the kiosk does between its atlas swaps.
+void draw_frame(ImFont* font, const char* text) {
+    ImGui::NewFrame();
+    ImGui::Begin("w");
+    ImGui::PushFont(font);
+    ImGui::TextUnformatted(text);
+    ImGui::PopFont();
+    ImGui::End();
+    ImGui::Render();
+}
+
+// Names from the feed (CP932) outside Dear ImGui's 2,999 kanji: IBM/NEC extensions and level 2.
+constexpr const char* kCp932Names = "髙橋 渡邊 山﨑 德永 ① ｶﾀｶﾅ";
+
+TEST(UiFonts, SwappedInFullAtlasHoldsTheCp932Names) {
+    ImGuiContext* ctx = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(1920, 1080);
+    io.DeltaTime = 1.0f / 60;
+    io.IniFilename = nullptr;
+    const ui::Theme theme;
+    const std::vector<std::string_view> texts = ui::all_strings();
+    ui::FontSet quick;
+    std::string err;
+    ASSERT_TRUE(
+        ui::load_fonts(*io.Fonts, theme, {.body = ui::BodyGlyphs::Quick}, texts, &quick, &err))
+        << err;
+    // The first frame's atlas: every UI string, not yet the names' rarer kanji.
+    expect_every_string(quick, "quick atlas");
+    EXPECT_NE(hex(ui::missing_glyphs(*quick.body, "髙橋")), "");
+
+    std::atomic<int> done{0};
+    ui::FullAtlasBuild build(theme, {}, std::vector<std::string>(texts.begin(), texts.end()),
+                             [&] { ++done; });
+    draw_frame(quick.body, "待ち受け");  // frames go on while the full atlas builds
+    ui::FontSet full;
+    ui::AtlasPtr atlas = build.take(&full, &err);
+    ASSERT_TRUE(atlas) << err;
+    EXPECT_TRUE(build.ready());
+    EXPECT_EQ(done.load(), 1);
+    EXPECT_TRUE(atlas->IsBuilt());
+    EXPECT_FALSE(build.take(&full, &err)) << "handed over once";
+
+    ImFontAtlas* built = atlas.get();
+    ui::install_atlas(io, std::move(atlas));
+    EXPECT_EQ(io.Fonts, built);
+    EXPECT_EQ(full.body->ContainerAtlas, io.Fonts);
+    EXPECT_EQ(hex(ui::missing_glyphs(*full.body, kCp932Names)), "");
+    EXPECT_EQ(hex(ui::missing_glyphs(*full.body, "山田 太郎 佐藤花子 ヤマダ タロウ")), "");
+    expect_every_string(full, "full atlas");
+    ui::release_font_sources(*io.Fonts);  // what Platform::replace_fonts does after the upload
+    draw_frame(full.body, kCp932Names);
+    ASSERT_NE(ImGui::GetDrawData(), nullptr);
+    EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 0);
+    ImGui::DestroyContext(ctx);  // deletes the installed atlas
 }
 
 TEST(UiFonts, SizesFollowTheTheme) {
