@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "db/regular_file.h"
+
 namespace kiosk::db {
 namespace {
 
@@ -98,18 +100,44 @@ bool write_audit_head_file(const std::string& path, const AuditHead& h, std::str
 }
 
 bool read_audit_head_file(const std::string& path, AuditHead* out, std::string* err) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        *err = fmt::format("cannot read the audit head {}: {}", path, std::strerror(errno));
-        return false;
+    std::string text;
+    if (!read_regular_file(path, "audit head", kMaxAuditHeadFileBytes, &text, err)) return false;
+    return parse_audit_head(text, path, out, err);
+}
+
+bool check_exported_head(AuditStore& audit, const std::string& path, std::string* problem,
+                         std::string* err) {
+    problem->clear();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return true;  // never exported
+    AuditHead previous;
+    std::string why;
+    if (!read_audit_head_file(path, &previous, &why)) {
+        *problem = fmt::format(
+            "the previously exported audit head cannot be checked ({}): {} is kept as it is; "
+            "compare it with the copy shipped off the box before moving it aside",
+            why, path);
+        return true;
     }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return parse_audit_head(ss.str(), path, out, err);
+    std::string missing;
+    if (!check_audit_head(audit, previous, &missing, err)) return false;
+    if (!missing.empty())
+        *problem = fmt::format(
+            "the audit trail no longer holds the previously exported head ({}): audit.db was "
+            "rolled back or rewritten since; {} is kept as evidence and not overwritten — "
+            "restore audit.db from its latest backup (kioskctl audit verify --head {})",
+            missing, path, path);
+    return true;
 }
 
 bool export_audit_head(AuditStore& audit, const std::string& path, AuditHead* out,
                        std::string* err) {
+    std::string problem;
+    if (!check_exported_head(audit, path, &problem, err)) return false;
+    if (!problem.empty()) {
+        *err = problem;
+        return false;
+    }
     AuditHead h;
     if (!audit.head(&h.seq, &h.hash, err)) return false;
     if (!write_audit_head_file(path, h, err)) return false;

@@ -30,9 +30,21 @@ bool parse_audit_head(std::string_view text, const std::string& origin, AuditHea
 // rename over `path`, fsync of the directory. false + *err on failure (`path` then unchanged).
 bool write_audit_head_file(const std::string& path, const AuditHead& h, std::string* err);
 
+// Reads an exported head: a regular file of at most kMaxAuditHeadFileBytes (a FIFO, a device or a
+// directory is refused at once).
 bool read_audit_head_file(const std::string& path, AuditHead* out, std::string* err);
+inline constexpr std::int64_t kMaxAuditHeadFileBytes = 4096;
 
-// Reads the trail's head and writes it to `path`. *out (may be null) gets the head.
+// Checks that the head exported earlier to `path` is still in the chain. Returns false only when
+// something cannot be read; *problem is empty when the file is absent or its row is there, else
+// one line saying that the trail no longer holds it (audit.db was rolled back or rewritten) and
+// that the file is kept as evidence.
+bool check_exported_head(AuditStore& audit, const std::string& path, std::string* problem,
+                         std::string* err);
+
+// Reads the trail's head and writes it to `path`, after check_exported_head(): a previous head
+// that the chain no longer holds is never overwritten (false + *err). *out (may be null) gets
+// the head.
 bool export_audit_head(AuditStore& audit, const std::string& path, AuditHead* out,
                        std::string* err);
 

@@ -324,4 +324,48 @@ bool AuditStore::row_at(std::int64_t seq, std::optional<AuditRow>* out, std::str
     }
 }
 
+// h2 (issue 9 item 11): the latest time on record, for the clock check.
+bool AuditStore::latest_time(std::optional<Instant>* out, std::string* err) {
+    try {
+        auto st = db_->cached("SELECT max(at) FROM events");
+        out->reset();
+        if (st.step() && !st.is_null(0)) *out = Instant{std::chrono::seconds{st.column_int(0)}};
+        return true;
+    } catch (const std::exception& ex) {
+        *err = fmt::format("cannot read the audit trail {}: {}", path_, ex.what());
+        return false;
+    }
+}
+
+// h2 (issue 9 item 5): the rollback floor, from every "sync.applied" row (incrementally).
+bool AuditStore::highest_applied_snapshot(std::optional<AppliedSnapshot>* out, std::string* err) {
+    try {
+        auto st = db_->cached(
+            "SELECT seq, at, detail FROM events WHERE kind = 'sync.applied' AND seq > ? "
+            "ORDER BY seq");
+        st.bind(1, applied_scanned_to_);
+        while (st.step()) {
+            const std::int64_t seq = st.column_int(0);
+            applied_scanned_to_ = seq;
+            auto detail = nlohmann::json::parse(st.column_text(2), nullptr, false);
+            if (!detail.is_object() || !detail.contains("sequence") ||
+                !detail["sequence"].is_number_integer())
+                continue;
+            AppliedSnapshot a;
+            a.sequence = detail["sequence"].get<std::int64_t>();
+            if (detail.contains("generated_at") && detail["generated_at"].is_string())
+                if (auto g = parse_instant(detail["generated_at"].get<std::string>()))
+                    a.generated_at = *g;
+            a.audit_seq = seq;
+            a.applied_at = Instant{std::chrono::seconds{st.column_int(1)}};
+            if (!applied_floor_ || a.sequence >= applied_floor_->sequence) applied_floor_ = a;
+        }
+        *out = applied_floor_;
+        return true;
+    } catch (const std::exception& ex) {
+        *err = fmt::format("cannot read the audit trail {}: {}", path_, ex.what());
+        return false;
+    }
+}
+
 }  // namespace kiosk::db

@@ -79,6 +79,14 @@ public:
     // The row at `seq`; nullopt when there is none (never written, or removed).
     bool row_at(std::int64_t seq, std::optional<AuditRow>* out, std::string* err);
 
+    // h2 (issue 9 item 5): the "sync.applied" row with the highest "sequence" in its detail
+    // (the rollback floor). Reads only the rows of that kind newer than those already seen (by the
+    // (kind, seq) index), so that a decision pays one index probe.
+    bool highest_applied_snapshot(std::optional<AppliedSnapshot>* out, std::string* err) override;
+    // h2 (issue 9 item 11): the latest `at` of any row (by the events_at index), for the clock
+    // check; nullopt when the trail is empty.
+    bool latest_time(std::optional<Instant>* out, std::string* err);
+
     // The row hash of an event at `seq` after `prev_hash` (hex), as defined above.
     static std::string compute_row_hash(std::string_view prev_hash, std::int64_t seq,
                                         const AuditEvent& e);
@@ -88,6 +96,10 @@ public:
 private:
     std::string path_;
     std::unique_ptr<Database> db_;
+    // h2: highest_applied_snapshot's cache: the rows of kind "sync.applied" up to this seq are
+    // folded into applied_floor_.
+    std::int64_t applied_scanned_to_ = 0;
+    std::optional<AppliedSnapshot> applied_floor_;
 };
 
 }  // namespace kiosk::db

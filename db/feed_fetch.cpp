@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -146,6 +147,11 @@ Outcome transfer_once(const FetchRequest& req, const std::string& url, int fd, s
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    if (!req.credentials_file.empty()) {
+        // The file's login for the URL's host; credentials written in the URL are ignored.
+        curl_easy_setopt(h, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_REQUIRED));
+        curl_easy_setopt(h, CURLOPT_NETRC_FILE, req.credentials_file.c_str());
+    }
 
     const CURLcode rc = curl_easy_perform(h);
     *bytes = t.bytes;
@@ -247,7 +253,7 @@ bool download(const FetchRequest& req, const std::string& url, const char* suffi
     int fd = -1;
     std::string tmp;
     if (!make_temp(req.temp_dir, suffix, &tmp, &fd, err)) {
-        *err = fmt::format("fetch {}: {}", url, *err);
+        *err = fmt::format("fetch {}: {}", url_for_record(url), *err);
         return false;
     }
     std::string why;
@@ -266,8 +272,8 @@ bool download(const FetchRequest& req, const std::string& url, const char* suffi
         return true;
     }
     ::unlink(tmp.c_str());
-    *err = tries > 1 ? fmt::format("fetch {}: {} ({} attempts)", url, why, tries)
-                     : fmt::format("fetch {}: {}", url, why);
+    *err = tries > 1 ? fmt::format("fetch {}: {} ({} attempts)", url_for_record(url), why, tries)
+                     : fmt::format("fetch {}: {}", url_for_record(url), why);
     return false;
 }
 
@@ -296,6 +302,63 @@ bool is_fetch_url(std::string_view source) {
         return true;
     };
     return starts("http://") || starts("https://");
+}
+
+std::string url_for_record(std::string_view source) {
+    if (!is_fetch_url(source)) return std::string(source);
+    const size_t scheme_end = source.find("://") + 3;
+    std::string_view rest = source.substr(scheme_end);
+    rest = rest.substr(0, rest.find_first_of("?#"));
+    const size_t path_start = std::min(rest.find('/'), rest.size());
+    std::string_view authority = rest.substr(0, path_start);
+    const size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+    return std::string(source.substr(0, scheme_end)) + std::string(authority) +
+           std::string(rest.substr(path_start));
+}
+
+std::string signature_url(std::string_view url) {
+    const size_t cut = std::min(url.find_first_of("?#"), url.size());
+    return std::string(url.substr(0, cut)) + ".minisig" + std::string(url.substr(cut));
+}
+
+bool check_credentials_file(const std::string& path, std::string* err) {
+    constexpr std::int64_t kMaxBytes = 64 * 1024;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        *err = fmt::format("cannot open the credentials file {} (sync.credentials_file): {}", path,
+                           std::strerror(errno));
+        return false;
+    }
+    struct stat st {};
+    const bool statted = ::fstat(fd, &st) == 0;
+    const int saved = errno;
+    ::close(fd);
+    if (!statted) {
+        *err = fmt::format("cannot use the credentials file {}: {}", path, std::strerror(saved));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > kMaxBytes) {
+        *err = fmt::format(
+            "the credentials file {} (sync.credentials_file) must be a regular file of at most "
+            "{} bytes",
+            path, kMaxBytes);
+        return false;
+    }
+    if (st.st_uid != ::geteuid()) {
+        *err = fmt::format(
+            "the credentials file {} belongs to uid {}, not to the user running the sync (uid "
+            "{}): chown it",
+            path, st.st_uid, ::geteuid());
+        return false;
+    }
+    if ((st.st_mode & 077) != 0) {
+        *err = fmt::format(
+            "the credentials file {} is accessible to other users (mode {:04o}): run chmod 600 {}",
+            path, st.st_mode & 07777, path);
+        return false;
+    }
+    return true;
 }
 
 FetchedSnapshot::~FetchedSnapshot() { remove_files(); }
@@ -331,18 +394,22 @@ bool fetch_snapshot(const FetchRequest& req, FetchedSnapshot* out, std::string* 
     out->remove_files();
     *out = FetchedSnapshot{};
     if (!is_fetch_url(req.url)) {
-        *err = fmt::format("fetch {}: only http:// and https:// URLs are supported", req.url);
+        *err = fmt::format("fetch {}: only http:// and https:// URLs are supported",
+                           url_for_record(req.url));
         return false;
     }
     if (req.temp_dir.empty()) {
-        *err = fmt::format("fetch {}: no directory for the download was given", req.url);
+        *err = fmt::format("fetch {}: no directory for the download was given",
+                           url_for_record(req.url));
         return false;
     }
     global_init_once();
     remove_stale_downloads(req.temp_dir);
     FetchedSnapshot got;
-    const std::string sig = req.sig.empty() ? req.url + ".minisig" : req.sig;
-    got.sig_source = sig;
+    if (!req.credentials_file.empty() && !check_credentials_file(req.credentials_file, err))
+        return false;
+    const std::string sig = req.sig.empty() ? signature_url(req.url) : req.sig;
+    got.sig_source = url_for_record(sig);
     if (is_fetch_url(sig)) {
         if (!download(req, sig, ".minisig", &got.sig_path, &got.sig_bytes, &got.attempts, err))
             return false;

@@ -10,7 +10,9 @@
 #include "db/csv_reader.h"
 #include "db/feed_parser.h"
 #include "db/minisign.h"
+#include "db/regular_file.h"
 #include "db/text_decoder.h"
+#include "kiosk/trust_checks.h"
 
 namespace kiosk::db {
 namespace {
@@ -112,38 +114,81 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     MinisignSignature sig;
     if (!read_minisign_signature(sig_path, &sig, &e)) return reject(e);
     r.key_id = minisign_key_id_hex(sig.key_id);
-    std::ifstream csv(req.csv_path, std::ios::binary);
+    RegularFile csv_file;
+    if (!csv_file.open(req.csv_path, "snapshot", req.max_snapshot_bytes, &e)) return reject(e);
+    std::ifstream csv(csv_file.proc_path(), std::ios::binary);
     if (!csv) return reject(fmt::format("cannot open the snapshot {}", req.csv_path));
     MinisignPrehash verified;
     if (!minisign_verify_stream(csv, sig, key, &e, &verified)) return reject(e);
 
-    // 2. The trusted comment against the mirror and the clock.
+    // 2. The trusted comment against the mirror, the audit trail's record of what was applied,
+    // and the clock.
     FeedStamp stamp;
     if (!parse_feed_stamp(sig.trusted_comment, &stamp, &e)) return reject(e);
     r.sequence_to = stamp.sequence;
     r.generated_at = stamp.generated_at;
+    std::optional<AppliedSnapshot> floor;
+    if (!audit.highest_applied_snapshot(&floor, &e))
+        return reject(fmt::format("cannot read what the audit trail says was applied: {}", e));
+    // Checked against the mirror read here, and again inside the import's write transaction
+    // (`current` is then what is committed): another sync may commit in between.
+    auto refusal = [&](const std::optional<FeedState>& current) -> std::optional<std::string> {
+        if (auto c = clock_fault(
+                now, current ? std::optional<Instant>(current->generated_at) : std::nullopt,
+                req.newest_audit_at))
+            return fmt::format("sync refused: {}", *c);
+        const std::int64_t from = current ? current->sequence : 0;
+        // The snapshot the mirror already holds may be applied again only to repair the mirror.
+        const bool same_snapshot = req.full_compare && current &&
+                                   stamp.sequence == current->sequence &&
+                                   stamp.generated_at == current->generated_at;
+        // The highest applied snapshot again, into a mirror that lost it (a copy put back): the
+        // restore, allowed for that same snapshot only.
+        const bool restoring = floor && stamp.sequence == floor->sequence &&
+                               from < floor->sequence && stamp.generated_at == floor->generated_at;
+        if (stamp.sequence <= from && !same_snapshot)
+            return fmt::format("sequence {} is not greater than the mirror's {}: replayed snapshot",
+                               stamp.sequence, from);
+        if (floor && stamp.sequence < floor->sequence)
+            return fmt::format(
+                "sequence {} is older than sequence {}, the highest this kiosk has applied (on {}, "
+                "audit row {}): an older snapshot{}; sync the records office's current snapshot "
+                "(sequence {} or newer)",
+                stamp.sequence, floor->sequence, format_instant(floor->applied_at),
+                floor->audit_seq,
+                from < floor->sequence ? " into a mirror that was rolled back or re-created" : "",
+                floor->sequence);
+        if (floor && stamp.sequence == floor->sequence && !restoring && !same_snapshot)
+            return fmt::format(
+                "sequence {} was already applied (on {}, audit row {}){}: replayed snapshot",
+                stamp.sequence, format_instant(floor->applied_at), floor->audit_seq,
+                stamp.generated_at != floor->generated_at
+                    ? fmt::format(" with generated_at {}, not {}",
+                                  format_instant(floor->generated_at),
+                                  format_instant(stamp.generated_at))
+                    : "");
+        if (floor && stamp.generated_at < floor->generated_at)
+            return fmt::format(
+                "generated_at {} is older than that of sequence {} ({}), the highest this kiosk "
+                "has applied: an older snapshot",
+                format_instant(stamp.generated_at), floor->sequence,
+                format_instant(floor->generated_at));
+        if (current && stamp.generated_at < current->generated_at)
+            return fmt::format("generated_at {} is older than the mirror's {}: an older snapshot",
+                               format_instant(stamp.generated_at),
+                               format_instant(current->generated_at));
+        if (stamp.generated_at > now + kMaxFutureSkew)
+            return fmt::format(
+                "generated_at {} is more than 1 hour after now ({}): check the clocks of the "
+                "kiosk and the records office",
+                format_instant(stamp.generated_at), format_instant(now));
+        return std::nullopt;
+    };
     std::optional<FeedState> current;
     if (!mirror.feed_state(&current, &e))
         return reject(fmt::format("cannot read the mirror's state: {}", e));
     if (current) r.sequence_from = current->sequence;
-    // The snapshot the mirror already holds may be applied again only to repair the mirror.
-    const bool same_snapshot = req.full_compare && current && stamp.sequence == current->sequence &&
-                               stamp.generated_at == current->generated_at;
-    if (stamp.sequence <= r.sequence_from && !same_snapshot)
-        return reject(
-            fmt::format("sequence {} is not greater than the mirror's {}: replayed "
-                        "snapshot",
-                        stamp.sequence, r.sequence_from));
-    if (current && stamp.generated_at < current->generated_at)
-        return reject(
-            fmt::format("generated_at {} is older than the mirror's {}: an older "
-                        "snapshot",
-                        format_instant(stamp.generated_at), format_instant(current->generated_at)));
-    if (stamp.generated_at > now + kMaxFutureSkew)
-        return reject(
-            fmt::format("generated_at {} is more than 1 hour after now ({}): check the "
-                        "clocks of the kiosk and the records office",
-                        format_instant(stamp.generated_at), format_instant(now)));
+    if (auto why = refusal(current)) return reject(*why);
 
     // 3. Parse, validate and stage, then compare with the mirror.
     const std::string cannot_reread = fmt::format("cannot re-read the snapshot {}", req.csv_path);
@@ -163,6 +208,24 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     FeedParser& parser = first->parser;
     auto import = mirror.begin_import(&e, req.full_compare);
     if (!import) return reject(e);
+    // The import holds the mirror's write lock: what it reads now is what is committed, and
+    // stays so until this import commits or rolls back.
+    if (!mirror.feed_state(&current, &e)) {
+        import->rollback();
+        return reject(fmt::format("cannot read the mirror's state: {}", e));
+    }
+    if (const std::int64_t committed = current ? current->sequence : 0;
+        committed != r.sequence_from) {
+        r.sequence_from = committed;
+        if (auto why = refusal(current)) {
+            import->rollback();
+            return reject(
+                fmt::format("{} (another sync applied sequence {} meanwhile)", *why, committed));
+        }
+    } else if (auto why = refusal(current)) {
+        import->rollback();
+        return reject(*why);
+    }
     FeedRow row;
     for (;;) {
         auto res = parser.next(&row, &e);

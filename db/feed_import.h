@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct SyncRequest {
     std::int64_t max_invalid_rows = 0;
     double max_removed_fraction = 0.10;
     Instant now{};
+    // The latest time of any audit row when `now` is the system clock (not an operator's --at): a
+    // clock more than an hour behind it, or behind the mirror's snapshot, is refused as a clock
+    // fault (kiosk/trust_checks.h) instead of freezing the records with "from the future".
+    std::optional<Instant> newest_audit_at;
+    // Largest snapshot file read from a path (a downloaded one is bounded by the fetch).
+    std::int64_t max_snapshot_bytes = std::int64_t{2} << 30;
     std::string actor = "kioskctl";  // who asked, for the audit trail
 };
 
@@ -78,12 +85,16 @@ private:
 };
 
 // Verifies and applies one snapshot. Order: read the pinned key; verify the signature (before a
-// byte of the CSV is parsed); check the trusted comment against the mirror and `now`; then parse,
-// validate, stage, diff and apply. On rejection returns false with *err one clear line (the rest
-// of the errors in report->errors) and audits "sync.rejected"; on success audits "sync.applied".
-// A dry run changes nothing and is not audited as applied; its rejections are audited (with
-// "dry_run": true): a forged or replayed snapshot matters even when only tried. `now` defaults to
-// the clock when left at the epoch. `report` may be null.
+// byte of the CSV is parsed); check the trusted comment against the mirror, the highest snapshot
+// the audit trail records as applied (a lower one is a rollback) and `now`; then parse,
+// validate, stage, diff and apply. The checks against the mirror are made again inside the
+// import's write transaction, so that two syncs at once can never put an older snapshot back.
+// Snapshot, signature and key must be regular files (a FIFO or a device is refused at once). On
+// rejection returns false with *err one clear line (the rest of the errors in report->errors) and
+// audits "sync.rejected"; on success audits "sync.applied". A dry run changes nothing and is not
+// audited as applied; its rejections are audited (with "dry_run": true): a forged or replayed
+// snapshot matters even when only tried. `now` defaults to the clock when left at the epoch.
+// `report` may be null.
 bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audit,
                    SyncReport* report, std::string* err);
 

@@ -8,7 +8,10 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <vector>
+
+#include "db/regular_file.h"
 
 namespace kiosk::db {
 namespace {
@@ -76,26 +79,17 @@ std::string encode_base64(const unsigned char* data, size_t n) {
     return out;
 }
 
+// A minisign file is small: only a regular file is read (a FIFO or /dev/zero is refused at once),
+// and at most `limit` bytes of it.
 bool read_small_file(const std::string& path, size_t limit, std::string_view what, std::string* out,
                      std::string* err) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        *err = fmt::format("cannot open {} {}: {}", what, path, std::strerror(errno));
-        return false;
-    }
-    std::string text(limit + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) {
-        *err = fmt::format("cannot read {} {}", what, path);
-        return false;
-    }
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > limit) {
+    RegularFile f;
+    if (!f.open(path, what, std::numeric_limits<std::int64_t>::max(), err)) return false;
+    if (f.size() > static_cast<std::int64_t>(limit)) {
         *err = fmt::format("{} {} is larger than {} bytes: not a minisign file", what, path, limit);
         return false;
     }
-    *out = std::move(text);
-    return true;
+    return f.read_all(static_cast<std::int64_t>(limit), out, err);
 }
 
 bool write_file(const std::string& path, std::string_view text, mode_t mode, std::string* err) {

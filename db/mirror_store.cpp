@@ -242,13 +242,21 @@ bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Traine
         tr.affiliation = t.column_text(1);
         const std::optional<std::string> accepted_text = t.column_opt_text(2);
         const std::optional<std::string> since_text = t.column_opt_text(3);
-        std::optional<Digest> stored_digest;
-        if (!t.is_null(4)) {
-            stored_digest = digest_from_blob(t.column_blob(4));
-            if (!stored_digest) {
-                *err = fmt::format("{}: trainee {} has a malformed digest", path_, trainee_no);
-                return false;
-            }
+        // Every trainee a sync wrote has a digest: one without (NULL) was edited, or migrated
+        // from schema 1 and not synced since. Either way it cannot be checked, so it is refused
+        // (a NULL must never switch the check off).
+        if (t.is_null(4)) {
+            *err = fmt::format(
+                "{}: trainee {} has no digest, so its record cannot be checked: the mirror was "
+                "changed outside a sync, or migrated and not synced since (run kioskctl sync "
+                "--full-compare to restore it from the snapshot)",
+                path_, trainee_no);
+            return false;
+        }
+        std::optional<Digest> stored_digest = digest_from_blob(t.column_blob(4));
+        if (!stored_digest) {
+            *err = fmt::format("{}: trainee {} has a malformed digest", path_, trainee_no);
+            return false;
         }
         auto stored_date = [&](const std::optional<std::string>& text, std::string_view what,
                                std::optional<Date>* dst) {
@@ -289,18 +297,16 @@ bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Traine
             cert.completed_on = *completed;
             cert.status = *status;
             cert.file_order = c.column_int(6);
-            if (stored_digest)
-                digest.add(StoredRow(trainee_no, tr.name, tr.affiliation, accepted_text, since_text,
-                                     cert.certificate_no, course_text, cert.course_code,
-                                     cert.provider, std::move(completed_text), status_text,
-                                     cert.file_order)
-                               .digest(&scratch));
+            digest.add(StoredRow(trainee_no, tr.name, tr.affiliation, accepted_text, since_text,
+                                 cert.certificate_no, course_text, cert.course_code, cert.provider,
+                                 std::move(completed_text), status_text, cert.file_order)
+                           .digest(&scratch));
             tr.certificates.push_back(std::move(cert));
         }
         // The record must be what the last sync wrote: a row changed, added or removed outside
         // a sync (a hand edit, a restored fragment, a disk fault that SQLite did not notice) is
         // refused rather than decided on.
-        if (stored_digest && digest != *stored_digest) {
+        if (digest != *stored_digest) {
             *err = fmt::format(
                 "{}: the record of trainee {} does not match its digest: the mirror was changed "
                 "outside a sync (run kioskctl sync --full-compare to restore it from the "

@@ -126,14 +126,16 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     if (auto* s = r.section(root, "sync", &ok)) {
         if (!r.only(*s, "sync",
                     {"public_key", "source", "max_invalid_rows", "max_removed_fraction",
-                     "connect_timeout_seconds", "total_timeout_seconds", "retries"}) ||
+                     "connect_timeout_seconds", "total_timeout_seconds", "retries",
+                     "credentials_file"}) ||
             !r.read(*s, "sync", "public_key", &c.sync.public_key) ||
             !r.read(*s, "sync", "source", &c.sync.source) ||
             !r.read(*s, "sync", "max_invalid_rows", &c.sync.max_invalid_rows) ||
             !r.read(*s, "sync", "max_removed_fraction", &c.sync.max_removed_fraction) ||
             !r.read(*s, "sync", "connect_timeout_seconds", &c.sync.connect_timeout_seconds) ||
             !r.read(*s, "sync", "total_timeout_seconds", &c.sync.total_timeout_seconds) ||
-            !r.read(*s, "sync", "retries", &c.sync.retries))
+            !r.read(*s, "sync", "retries", &c.sync.retries) ||
+            !r.read(*s, "sync", "credentials_file", &c.sync.credentials_file))
             return false;
     }
     if (auto* s = r.section(root, "postgres", &ok)) {

@@ -16,6 +16,9 @@ struct SyncConfig {
     int connect_timeout_seconds = 10;
     int total_timeout_seconds = 600;
     int retries = 3;
+    // netrc-style file (`machine HOST login USER password SECRET`, mode 0600) with the login for
+    // an http(s) source, so that no secret is written in the URL; empty: none.
+    std::string credentials_file;
 };
 
 struct ReaderConfig {

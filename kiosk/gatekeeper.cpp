@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiosk/trust_checks.h"
+
 namespace kiosk {
 namespace {
 
@@ -46,6 +48,20 @@ TapResult Gatekeeper::evaluate(CardState card, std::string trainee_no, std::stri
     bool ok = true;
     if (!local_.revisions(&revisions, &err)) ok = false, fail_secure(r, err);
     if (ok && !mirror_.feed_state(&feed, &err)) ok = false, fail_secure(r, err);
+    // h2 (issue 9 items 5, 11): a mirror older than the highest snapshot the trail says was
+    // applied is a rollback, and a clock clearly behind the snapshot makes its age meaningless.
+    if (ok) {
+        std::optional<AppliedSnapshot> floor;
+        if (!audit_.highest_applied_snapshot(&floor, &err)) {
+            ok = false, fail_secure(r, err);
+        } else if (auto f = mirror_rollback_fault(feed, floor)) {
+            ok = false, fail_secure(r, *f);
+        } else if (auto c = clock_fault(
+                       now, feed ? std::optional<Instant>(feed->generated_at) : std::nullopt,
+                       std::nullopt)) {
+            ok = false, fail_secure(r, *c);
+        }
+    }
     if (ok && card == CardState::Active && !mirror_.find_trainee(trainee_no, &r.trainee, &err))
         ok = false, fail_secure(r, err);
     if (ok && !local_.active_sessions(now, &active, &err)) ok = false, fail_secure(r, err);

@@ -95,11 +95,23 @@ struct AuditReceipt {
     std::string row_hash;  // hex
 };
 
+// h2 (issue 9 item 5): the highest snapshot the trail records as applied ("sync.applied"): kept
+// outside the mirror, it is the floor below which a mirror or a snapshot is a rollback.
+struct AppliedSnapshot {
+    std::int64_t sequence = 0;
+    Instant generated_at{};
+    std::int64_t audit_seq = 0;  // the audit row that recorded it
+    Instant applied_at{};
+};
+
 class AuditTrail {
 public:
     virtual ~AuditTrail() = default;
     // Appends durably: returns true only after the row's COMMIT returned.
     virtual bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) = 0;
+    // h2: the applied snapshot with the highest sequence; nullopt when none was ever applied.
+    virtual bool highest_applied_snapshot(std::optional<AppliedSnapshot>* out,
+                                          std::string* err) = 0;
 };
 
 }  // namespace kiosk

@@ -8,9 +8,11 @@
 #include "db/audit_head.h"
 #include "db/audit_store.h"
 #include "db/data_dir.h"
+#include "db/feed_fetch.h"
 #include "db/local_store.h"
 #include "db/mirror_store.h"
 #include "kiosk/kioskctl/kioskctl.h"
+#include "kiosk/trust_checks.h"
 
 namespace kiosk {
 namespace {
@@ -399,22 +401,37 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
             json x = detail_of(*applied);
             last_applied = json{{"at", format_instant(applied->event.at)},
                                 {"sequence", x.value("sequence", json(nullptr))},
-                                {"source", x.value("file", "")},
+                                {"source", db::url_for_record(x.value("file", ""))},
                                 {"audit_seq", applied->seq}};
         }
         if (rejected) {
             json x = detail_of(*rejected);
             last_rejected = json{{"at", format_instant(rejected->event.at)},
                                  {"reason", x.value("reason", "")},
-                                 {"source", x.value("file", "")},
+                                 {"source", db::url_for_record(x.value("file", ""))},
                                  {"dry_run", x.value("dry_run", false)},
                                  {"audit_seq", rejected->seq}};
         }
         j["sync"] = json{{"last_applied", last_applied}, {"last_rejected", last_rejected}};
+        // h2 (issue 9 items 5, 11): what makes every decision a KIOSK_FAULT, said to staff here.
+        // The clock is checked against the newest audit row only without --at.
+        json faults = json::array();
+        {
+            std::optional<AppliedSnapshot> floor;
+            if (!d.audit().highest_applied_snapshot(&floor, &err)) throw CtlError(err);
+            if (auto f = mirror_rollback_fault(fs, floor)) faults.push_back(*f);
+            std::optional<Instant> newest_row;
+            if (st_at.empty() && !d.audit().latest_time(&newest_row, &err)) throw CtlError(err);
+            if (auto c = clock_fault(
+                    now, fs ? std::optional<Instant>(fs->generated_at) : std::nullopt, newest_row))
+                faults.push_back(*c);
+        }
+        j["faults"] = faults;
         if (st_json) {
             fmt::print("{}\n", j.dump(2));
             return;
         }
+        for (const auto& f : faults) fmt::print("FAULT      {}\n", f.get<std::string>());
         fmt::print("data dir   {}\n", d.dir());
         if (fs)
             fmt::print(

@@ -18,6 +18,7 @@
 #include "db/feed_import.h"
 #include "db/minisign.h"
 #include "db/mirror_store.h"
+#include "db/regular_file.h"
 #include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
@@ -29,13 +30,6 @@ struct SyncOptions {
     std::string source, sig, pubkey, encoding, at;
     bool dry_run = false, allow_mass_removal = false, json = false, full_compare = false;
 };
-
-std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 void audit_rejection(db::DataDir& d, Instant now, const std::string& file, const std::string& why,
                      const char* stage = nullptr) {
@@ -55,7 +49,9 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
     if (source.empty()) throw CtlError("sync needs a SOURCE (or sync.source in the config)");
     Instant now = ctl.at(o.at);
     auto& d = ctl.data();
-    report->csv_path = source;
+    // What may be recorded of the source: no user:password@, no ?query (a token).
+    const std::string recorded = db::url_for_record(source);
+    report->csv_path = recorded;
     auto fail = [&](const std::string& why) {
         report->rejected = why;
         throw CtlError(why);
@@ -73,7 +69,7 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
     std::string err;
     db::MinisignPublicKey given;
     if (!db::read_minisign_public_key(key, &given, &err)) {
-        audit_rejection(d, now, source, err);
+        audit_rejection(d, now, recorded, err);
         fail(err);
     }
     bool pin_after = false;
@@ -87,7 +83,7 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
                     "records office's key, replace {} deliberately",
                     key, db::minisign_key_id_hex(given.key_id), pinned,
                     db::minisign_key_id_hex(have.key_id), pinned);
-                audit_rejection(d, now, source, why);
+                audit_rejection(d, now, recorded, why);
                 fail(why);
             }
         } else {
@@ -98,6 +94,7 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
     db::SyncRequest req;
     req.csv_path = source;
     req.sig_path = o.sig.empty() ? source + ".minisig" : o.sig;
+    req.source = recorded;
     // A URL is downloaded next to the mirror first; `fetched` removes the temporaries on return.
     db::FetchedSnapshot fetched;
     if (db::is_fetch_url(source)) {
@@ -108,16 +105,16 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
         fr.connect_timeout_seconds = cfg.sync.connect_timeout_seconds;
         fr.total_timeout_seconds = cfg.sync.total_timeout_seconds;
         fr.retries = cfg.sync.retries;
+        fr.credentials_file = cfg.sync.credentials_file;
         if (!db::fetch_snapshot(fr, &fetched, &err)) {
-            audit_rejection(d, now, source, err, "fetch");
+            audit_rejection(d, now, recorded, err, "fetch");
             fail(err);
         }
         req.csv_path = fetched.csv_path;
         req.sig_path = fetched.sig_path;
-        req.source = source;
     } else if (db::is_fetch_url(o.sig)) {
         fail(fmt::format("--sig {} is a URL but SOURCE {} is a local file: give both as URLs",
-                         o.sig, source));
+                         db::url_for_record(o.sig), recorded));
     }
     req.public_key_path = key;
     if (!o.encoding.empty()) req.encoding = o.encoding;
@@ -127,11 +124,18 @@ void sync_once(Ctl& ctl, const SyncOptions& o, db::SyncReport* report, bool* imp
     req.max_invalid_rows = cfg.sync.max_invalid_rows;
     req.max_removed_fraction = cfg.sync.max_removed_fraction;
     req.now = now;
+    // The clock is checked against the newest audit row only when it is the system clock: an
+    // operator's --at is a deliberate "as at" (the snapshot's time is checked either way).
+    if (o.at.empty() && !d.audit().latest_time(&req.newest_audit_at, &err)) {
+        audit_rejection(d, now, recorded, err);
+        fail(err);
+    }
     *imported = true;
     bool ok = db::sync_snapshot(req, d.mirror(), d.audit(), report, &err);
     if (!ok) throw CtlError(err);
     if (pin_after && !o.dry_run) {
-        std::string text = read_file(key);
+        std::string text;
+        if (!db::read_regular_file(key, "public key", 64 * 1024, &text, &err)) throw CtlError(err);
         std::ofstream f(pinned, std::ios::binary | std::ios::trunc);
         f << text;
         if (!f.flush()) throw CtlError(fmt::format("cannot pin the public key to {}", pinned));
@@ -145,15 +149,27 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     db::SyncReport report;
     std::optional<std::string> failure;
     bool imported = false;
+    std::string err;
+    // The head exported last time must still be in the chain: if audit.db was rolled back, the
+    // sync refuses, and the evidence (audit-head.txt) is kept, not overwritten.
+    const std::string head_path = d.path_of(db::kAuditHeadFile);
+    std::string head_problem;
+    if (!db::check_exported_head(d.audit(), head_path, &head_problem, &err)) head_problem = err;
+    if (!head_problem.empty()) {
+        report.csv_path =
+            db::url_for_record(o.source.empty() ? ctl.config().sync.source : o.source);
+        report.rejected = head_problem;
+        audit_rejection(d, ctl.at(o.at), report.csv_path, head_problem, "audit-head");
+        if (o.json) fmt::print("{}\n", report.to_json());
+        throw CtlError(head_problem);
+    }
     try {
         sync_once(ctl, o, &report, &imported);
     } catch (const CtlError& e) {
         failure = e.what();
     }
-    std::string err;
     db::AuditHead head;
-    const bool head_ok =
-        db::export_audit_head(d.audit(), d.path_of(db::kAuditHeadFile), &head, &err);
+    const bool head_ok = db::export_audit_head(d.audit(), head_path, &head, &err);
     if (o.json) {
         auto j = nlohmann::json::parse(report.to_json());
         if (head_ok) j["audit_head"] = {{"seq", head.seq}, {"hash", head.hash}};

@@ -161,3 +161,90 @@ TEST(AuditHead, RemovedNewestRowsAreDetectedAgainstTheExportedHead) {
 
 }  // namespace
 }  // namespace kiosk::db
+
+// Issue 9 item 9: after the trail is rolled back (an older audit.db put back), the export refuses
+// to overwrite the head that is no longer in the chain, and leaves the file as it was.
+namespace kiosk::db {
+namespace {
+
+TEST(AuditHead, ExportRefusesToOverwriteAHeadNoLongerInTheChain) {
+    TempDir tmp;
+    const std::string head_path = tmp / "audit-head.txt";
+    std::string err;
+    {
+        AuditStore s(tmp / "audit.db", true);
+        append(s, event(1, "decision"));
+        ASSERT_TRUE(export_audit_head(s, head_path, nullptr, &err)) << err;
+    }
+    std::filesystem::copy_file(tmp / "audit.db", tmp / "audit-old.db");
+    AuditHead exported;
+    {
+        AuditStore s(tmp / "audit.db", true);
+        append(s, event(2, "decision"));
+        append(s, event(3, "decision"));
+        ASSERT_TRUE(export_audit_head(s, head_path, &exported, &err)) << err;
+        EXPECT_EQ(exported.seq, 3);
+    }
+    std::filesystem::rename(tmp / "audit-old.db", tmp / "audit.db");
+    AuditStore rolled_back(tmp / "audit.db", false);
+    std::string problem;
+    ASSERT_TRUE(check_exported_head(rolled_back, head_path, &problem, &err)) << err;
+    EXPECT_NE(problem.find("no longer holds the previously exported head"), std::string::npos)
+        << problem;
+    EXPECT_FALSE(export_audit_head(rolled_back, head_path, nullptr, &err));
+    EXPECT_NE(err.find("kept as evidence"), std::string::npos) << err;
+    AuditHead still;
+    ASSERT_TRUE(read_audit_head_file(head_path, &still, &err)) << err;
+    EXPECT_EQ(still.seq, exported.seq);
+    EXPECT_EQ(still.hash, exported.hash);
+}
+
+// Issue 9 item 12: an exported head is read only from a regular file, boundedly.
+TEST(AuditHead, ReadRefusesSpecialFilesAtOnce) {
+    TempDir tmp;
+    AuditHead h;
+    std::string err;
+    EXPECT_FALSE(read_audit_head_file("/dev/zero", &h, &err));
+    EXPECT_NE(err.find("character device, not a regular file"), std::string::npos) << err;
+    const std::string fifo = tmp / "head.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_FALSE(read_audit_head_file(fifo, &h, &err));  // returns at once: no writer needed
+    EXPECT_NE(err.find("FIFO"), std::string::npos) << err;
+    EXPECT_FALSE(read_audit_head_file(tmp.path(), &h, &err));
+    EXPECT_NE(err.find("directory"), std::string::npos) << err;
+}
+
+// Issue 9 item 5: the rollback floor is the highest sequence of any sync.applied row, whatever
+// the order in which the rows were appended.
+TEST(AuditHead, HighestAppliedSnapshotIsTheHighestSequenceOnRecord) {
+    TempDir tmp;
+    AuditStore s(tmp / "audit.db", true);
+    std::string err;
+    std::optional<AppliedSnapshot> floor;
+    ASSERT_TRUE(s.highest_applied_snapshot(&floor, &err)) << err;
+    EXPECT_FALSE(floor);
+    auto applied = [&](int i, int sequence) {
+        AuditEvent e = event(i, "sync.applied");
+        e.detail = "{\"sequence\":" + std::to_string(sequence) +
+                   ",\"generated_at\":\"2026-11-24T02:00:00+09:00\"}";
+        append(s, e);
+    };
+    applied(1, 4);
+    append(s, event(2, "decision"));
+    ASSERT_TRUE(s.highest_applied_snapshot(&floor, &err)) << err;
+    ASSERT_TRUE(floor);
+    EXPECT_EQ(floor->sequence, 4);
+    EXPECT_EQ(floor->audit_seq, 1);
+    applied(3, 6);
+    applied(4, 5);  // a sync whose audit row was appended after a newer one's
+    ASSERT_TRUE(s.highest_applied_snapshot(&floor, &err)) << err;
+    EXPECT_EQ(floor->sequence, 6);
+    EXPECT_EQ(floor->audit_seq, 3);
+    EXPECT_EQ(floor->generated_at, *parse_instant("2026-11-24T02:00:00+09:00"));
+    AuditStore again(tmp / "audit.db", false);  // a fresh reader finds the same
+    ASSERT_TRUE(again.highest_applied_snapshot(&floor, &err)) << err;
+    EXPECT_EQ(floor->sequence, 6);
+}
+
+}  // namespace
+}  // namespace kiosk::db
