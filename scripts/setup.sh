@@ -14,9 +14,10 @@ build=(build-essential cmake ninja-build pkg-config
        libimgui-dev libglfw3-dev libgl-dev libstb-dev)
 # Test-only: real minisign, sqlite3, PostgreSQL, pcscd with the virtual reader driver (vpcd is a
 # test-only driver: never install it on a kiosk), Xvfb, clang for fuzzing, python3; GNU time
-# (the benches' peak RSS) and heaptrack, valgrind and linux-perf (where a sync's memory and time go).
+# (the benches' peak RSS) and heaptrack, valgrind and linux-perf (where a sync's memory and time go);
+# faketime (a clock set back, test_sync_clock.py).
 test=(minisign sqlite3 postgresql pcsc-tools vsmartcard-vpcd xvfb xauth xdotool imagemagick
-      clang libclang-rt-14-dev python3 procps time heaptrack valgrind linux-perf)
+      clang libclang-rt-14-dev python3 procps time heaptrack valgrind linux-perf faketime)
 
 want=("${runtime[@]}")
 [[ "${1:-}" == "--runtime" ]] || want+=("${build[@]}" "${test[@]}")

@@ -68,8 +68,8 @@ watchdog.start()
 def config(name, creds=""):
     path = os.path.join(h.work, name)
     with open(path, "w") as f:
-        f.write(f"[sync]\nconnect_timeout_seconds = 2\ntotal_timeout_seconds = 10\nretries = 0\n"
-                f"credentials_file = \"{creds}\"\n")
+        f.write("[sync]\nconnect_timeout_seconds = 2\ntotal_timeout_seconds = 10\nretries = 0\n" +
+                (f"credentials_file = \"{creds}\"\n" if creds else ""))
     return path
 
 
