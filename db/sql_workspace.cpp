@@ -469,12 +469,15 @@ struct SqlWorkspace::Impl {
         }
         if (outcome == QueryOutcome::Done) {
             const int ncol = sqlite3_column_count(stmt);
+            // SQLite is never called with mu held: the progress handler takes mu inside SQLite.
+            std::vector<std::string> columns;
+            for (int c = 0; c < ncol; ++c) {
+                const char* name = sqlite3_column_name(stmt, c);
+                columns.emplace_back(name ? name : "");
+            }
             {
                 std::lock_guard lk(mu);
-                for (int c = 0; c < ncol; ++c) {
-                    const char* name = sqlite3_column_name(stmt, c);
-                    status.columns.emplace_back(name ? name : "");
-                }
+                status.columns = std::move(columns);
             }
             for (;;) {
                 const int rc = sqlite3_step(stmt);
