@@ -16,28 +16,29 @@ if [[ "${KIOSK_SKIP_SANITIZE:-0}" != 1 ]]; then
   echo "== sanitizer stage: ASan + UBSan build in $asan"
   cmake -S "$here" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKIOSK_SANITIZE=ON \
     -DKIOSK_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$asan" -j "$(nproc)" --target core_tests db_tests driver_tests kioskctl
+  cmake --build "$asan" -j "$(nproc)" --target core_tests db_tests driver_tests ui_tests kioskctl
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  for t in core_tests db_tests driver_tests; do
+  # ui_tests draw every screen headless (no GL driver, so no Mesa leak to suppress).
+  for t in core_tests db_tests driver_tests ui_tests; do
     "$asan/bin/$t" --gtest_brief=1
   done
   python3 "$here/../shared/acceptance/contract-smoke.py" "$asan"
   for t in test_kioskctl_bad_input test_demo_decisions test_audit_tamper test_mirror_tamper \
-           test_sync_encoding; do
+           test_sync_encoding test_testdb_query; do
     python3 "$here/tests/integration/$t.py" "$asan" >/dev/null || { echo "sanitizer: $t failed"; exit 1; }
   done
-  echo "sanitizer stage (3 unit suites, contract smoke, 5 kioskctl integration tests):"
-  echo "sanitizer: 9 passed, 0 failed"
+  echo "sanitizer stage (4 unit suites, contract smoke, 6 kioskctl integration tests):"
+  echo "sanitizer: 11 passed, 0 failed"
 
   # ThreadSanitizer over the code with threads of its own: the snapshot import (a parser and a
-  # writer thread) and the PC/SC reader (its monitor and UID worker).
+  # writer thread), the workspace's query worker and the PC/SC reader (its monitor and UID worker).
   tsan=${TSAN_BUILD_DIR:-$here/build-tsan}
   echo "== thread sanitizer stage: TSan build in $tsan"
   cmake -S "$here" -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIOSK_SANITIZE_THREAD=ON \
     -DKIOSK_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$tsan" -j "$(nproc)" --target db_tests driver_tests reader_probe kioskctl
   export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
-  "$tsan/bin/db_tests" --gtest_brief=1 --gtest_filter='MirrorStore*:FeedImport*:VerifiedBytesSource*'
+  "$tsan/bin/db_tests" --gtest_brief=1 --gtest_filter='MirrorStore*:FeedImport*:VerifiedBytesSource*:SqlWorkspace*'
   "$tsan/bin/driver_tests" --gtest_brief=1
   # The reader's threads against the real pcscd + vpcd (a race report exits 66: the test fails).
   for t in test_pcsc_faults test_pcsc_kioskctl; do
