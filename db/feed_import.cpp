@@ -167,16 +167,16 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                                   format_instant(floor->generated_at),
                                   format_instant(stamp.generated_at))
                     : "");
+        if (current && stamp.generated_at < current->generated_at)
+            return fmt::format("generated_at {} is older than the mirror's {}: an older snapshot",
+                               format_instant(stamp.generated_at),
+                               format_instant(current->generated_at));
         if (floor && stamp.generated_at < floor->generated_at)
             return fmt::format(
                 "generated_at {} is older than that of sequence {} ({}), the highest this kiosk "
                 "has applied: an older snapshot",
                 format_instant(stamp.generated_at), floor->sequence,
                 format_instant(floor->generated_at));
-        if (current && stamp.generated_at < current->generated_at)
-            return fmt::format("generated_at {} is older than the mirror's {}: an older snapshot",
-                               format_instant(stamp.generated_at),
-                               format_instant(current->generated_at));
         if (stamp.generated_at > now + kMaxFutureSkew)
             return fmt::format(
                 "generated_at {} is more than 1 hour after now ({}): check the clocks of the "

@@ -51,7 +51,7 @@ bool RegularFile::open(const std::string& path, std::string_view what, std::int6
     fd_ = -1;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        *err = fmt::format("cannot open the {} {}: {}", what, path, std::strerror(errno));
+        *err = fmt::format("cannot open {} {}: {}", what, path, std::strerror(errno));
         return false;
     }
     struct stat st {};

@@ -23,7 +23,7 @@ public:
     // Opens `path` without blocking (a FIFO's open would wait for a writer), then checks with
     // fstat on the open descriptor that it is a regular file of at most max_bytes. false + *err
     // one line, e.g. "cannot use the snapshot /dev/zero: it is a character device, not a regular
-    // file", "cannot open the signature x.minisig: No such file or directory".
+    // file", "cannot open signature file x.minisig: No such file or directory".
     bool open(const std::string& path, std::string_view what, std::int64_t max_bytes,
               std::string* err);
 
