@@ -445,7 +445,12 @@ struct SqlWorkspace::Impl {
         const int prc =
             sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &stmt, &tail);
         if (prc != SQLITE_OK) {
-            if (!denial.empty()) {
+            if (cancel_requested.load()) {
+                // Cancel came while the statement was being prepared (a loaded machine may not
+                // have reached sqlite3_step yet): SQLite answers "interrupted".
+                outcome = QueryOutcome::Cancelled;
+                message = "cancelled";
+            } else if (!denial.empty()) {
                 outcome = QueryOutcome::Refused;
                 message = std::string(sqlite3_errmsg(db)) + ": " + denial +
                           " is not allowed; the workspace only reads";
