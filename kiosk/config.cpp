@@ -102,8 +102,9 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     Config c;
     Reader r{origin, err};
     bool ok = true;
-    if (!r.only(root, "",
-                {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres"}))
+    if (!r.only(
+            root, "",
+            {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres"}))
         return false;
     if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
         return false;

@@ -19,7 +19,7 @@ TEST(FeedFetch, UrlForRecordDropsCredentialsQueryAndFragment) {
     EXPECT_EQ(url_for_record("http://records.example/c.csv?token=abc"),
               "http://records.example/c.csv");
     EXPECT_EQ(url_for_record("HTTP://u@h?x=1"), "HTTP://h");
-    EXPECT_EQ(url_for_record("https://h/a@b/c.csv"), "https://h/a@b/c.csv");  // @ in the path
+    EXPECT_EQ(url_for_record("https://h/a@b/c.csv"), "https://h/a@b/c.csv");    // @ in the path
     EXPECT_EQ(url_for_record("/var/lib/feeds/c.csv"), "/var/lib/feeds/c.csv");  // a path
 }
 
