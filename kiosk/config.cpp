@@ -27,7 +27,22 @@ struct Reader {
             auto s = n->source().begin;
             return fmt::format("config {}: line {}, column {}: ", origin, s.line, s.column);
         };
-        if constexpr (std::is_same_v<T, std::string>) {
+        if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            if (auto* a = n->as_array()) {
+                std::vector<std::string> v;
+                for (auto&& e : *a) {
+                    auto x = e.value<std::string>();
+                    if (!x) {
+                        *err = where() + fmt::format("{} must be an array of strings", name);
+                        return false;
+                    }
+                    v.push_back(*x);
+                }
+                *out = std::move(v);
+                return true;
+            }
+            *err = where() + fmt::format("{} must be an array of strings", name);
+        } else if constexpr (std::is_same_v<T, std::string>) {
             if (auto v = n->value<std::string>()) {
                 *out = *v;
                 return true;
@@ -102,9 +117,8 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     Config c;
     Reader r{origin, err};
     bool ok = true;
-    if (!r.only(
-            root, "",
-            {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres"}))
+    if (!r.only(root, "",
+                {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres", "staff"}))
         return false;
     if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
         return false;
@@ -163,6 +177,19 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
         if (!r.only(*s, "ui", {"px_per_mm", "language", "font"}) ||
             !r.read(*s, "ui", "px_per_mm", &c.ui.px_per_mm) ||
             !r.read(*s, "ui", "language", &c.ui.language) || !r.read(*s, "ui", "font", &c.ui.font))
+            return false;
+    }
+    if (auto* s = r.section(root, "staff", &ok)) {
+        if (!r.only(*s, "staff",
+                    {"max_failed_pins", "lockout_minutes", "idle_seconds", "override_max_minutes",
+                     "override_reasons", "pin_hash_passes", "pin_hash_memory_mib"}) ||
+            !r.read(*s, "staff", "max_failed_pins", &c.staff.max_failed_pins) ||
+            !r.read(*s, "staff", "lockout_minutes", &c.staff.lockout_minutes) ||
+            !r.read(*s, "staff", "idle_seconds", &c.staff.idle_seconds) ||
+            !r.read(*s, "staff", "override_max_minutes", &c.staff.override_max_minutes) ||
+            !r.read(*s, "staff", "override_reasons", &c.staff.override_reasons) ||
+            !r.read(*s, "staff", "pin_hash_passes", &c.staff.pin_hash_passes) ||
+            !r.read(*s, "staff", "pin_hash_memory_mib", &c.staff.pin_hash_memory_mib))
             return false;
     }
     if (!ok) return false;
@@ -241,6 +268,21 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
                 "sessions.backend is \"postgres\" but postgres.database is empty: name the "
                 "database trainees connect to");
     }
+    if (c.staff.max_failed_pins < 1 || c.staff.max_failed_pins > 20)
+        return bad("staff.max_failed_pins must be 1..20");
+    if (c.staff.lockout_minutes < 1 || c.staff.lockout_minutes > 24 * 60)
+        return bad("staff.lockout_minutes must be 1..1440");
+    if (c.staff.idle_seconds < 10 || c.staff.idle_seconds > 600)
+        return bad("staff.idle_seconds must be 10..600");
+    if (c.staff.override_max_minutes < 1 || c.staff.override_max_minutes > 24 * 60)
+        return bad("staff.override_max_minutes must be 1..1440");
+    for (auto& reason : c.staff.override_reasons)
+        if (reason.empty() || reason.size() > 200)
+            return bad("staff.override_reasons: each reason must be 1..200 bytes");
+    if (c.staff.pin_hash_passes < 1 || c.staff.pin_hash_passes > 10)
+        return bad("staff.pin_hash_passes must be 1..10");
+    if (c.staff.pin_hash_memory_mib < 8 || c.staff.pin_hash_memory_mib > 1024)
+        return bad("staff.pin_hash_memory_mib must be 8..1024");
     *out = std::move(c);
     return true;
 }

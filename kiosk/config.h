@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "kiosk/rules.h"
 
@@ -46,6 +47,20 @@ struct PostgresConfig {
     int connect_timeout_seconds = 5;           // 1..60, for the gate's own connection
 };
 
+// [staff]: staff sign-in, lockout and overrides (issue 11; config/kiosk.toml).
+struct StaffConfig {
+    int max_failed_pins = 5;         // wrong PINs in a row that lock a staff card, 1..20
+    int lockout_minutes = 15;        // how long, 1..1440
+    int idle_seconds = 60;           // staff mode leaves after this long without input, 10..600
+    int override_max_minutes = 120;  // longest override session, 1..1440
+    // Reasons offered for an override; staff may also type one (or add text to the chosen one).
+    std::vector<std::string> override_reasons{
+        "証明書が記録に未反映 / Certificate not yet in the records",
+        "カード交換中 / Card being replaced", "センター長の許可 / Approved by the center manager"};
+    int pin_hash_passes = 2;       // Argon2id opslimit, 1..10 (raising it rehashes on sign-in)
+    int pin_hash_memory_mib = 64;  // Argon2id memlimit in MiB, 8..1024
+};
+
 struct Config {
     std::string site_name = "MID-NET Onsite Center";
     std::string data_dir = "/var/lib/onsite-kiosk";
@@ -59,6 +74,7 @@ struct Config {
     SyncConfig sync;
     ReaderConfig reader;
     UiConfig ui;
+    StaffConfig staff;
 };
 
 // A PostgreSQL role name the gate accepts: 1..max_len of a-z, 0-9, _ and not starting with a

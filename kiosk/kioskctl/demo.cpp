@@ -137,14 +137,15 @@ void make_demo(Ctl& ctl, const DemoOptions& o) {
     {
         std::string e;
         auto staff = parse_card_uid("04FA000000000001", &e);
-        must(local.add_staff("staff1", "Demo Staff", card_hash(dir->secret(), *staff), "2468", &e),
-             e);
+        must(
+            local.add_staff("staff1", "Demo Staff", card_hash(dir->secret(), *staff), "246813", &e),
+            e);
     }
     fmt::print(
         "demo data in {}:\n  completions.csv ({} trainees + {} scenario trainees), signed "
         "sequence={} generated_at={}\n  office.pub / office.key (demo key pair)\n  cards.csv "
         "(demo cards and what a tap shows)\n  testdb.sqlite (synthetic test database)\n  {} "
-        "(initialised, synced, cards enrolled; staff card 04FA000000000001, PIN 2468)\n",
+        "(initialised, synced, cards enrolled; staff card 04FA000000000001, PIN 246813)\n",
         o.out, o.trainees, 12, o.sequence, format_instant(gen), data);
 }
 

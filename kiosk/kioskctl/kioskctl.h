@@ -50,8 +50,9 @@ private:
     std::unique_ptr<SessionDesk> desk_;
 };
 
-void add_store_commands(
-    CLI::App& app, Ctl& ctl);  // init, enroll, unenroll, decide, session(s), staff, audit, status
+void add_store_commands(CLI::App& app,
+                        Ctl& ctl);  // init, enroll, unenroll, decide, session(s), staff, status
+void add_audit_commands(CLI::App& app, Ctl& ctl);   // audit verify, audit export
 void add_sync_commands(CLI::App& app, Ctl& ctl);    // sync
 void add_demo_commands(CLI::App& app, Ctl& ctl);    // demo-data, testdb
 void add_reader_commands(CLI::App& app, Ctl& ctl);  // readers, watch

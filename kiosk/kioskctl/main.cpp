@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--data-dir", ctl.data_dir_flag, "directory of the kiosk's databases");
     kiosk::add_store_commands(app, ctl);
+    kiosk::add_audit_commands(app, ctl);
     kiosk::add_sync_commands(app, ctl);
     kiosk::add_demo_commands(app, ctl);
     kiosk::add_reader_commands(app, ctl);

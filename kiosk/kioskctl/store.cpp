@@ -1,11 +1,10 @@
 // kioskctl commands over the stores: init, enroll/unenroll, decide, session start/end, sessions,
-// staff add/remove/list, audit verify/export, status (product.md section 6).
+// staff add/remove/list, status (product.md section 6). The audit commands are in audit.cpp.
 #include <fmt/format.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "db/audit_head.h"
 #include "db/audit_store.h"
 #include "db/data_dir.h"
 #include "db/feed_fetch.h"
@@ -13,6 +12,7 @@
 #include "db/mirror_store.h"
 #include "kiosk/kioskctl/kioskctl.h"
 #include "kiosk/trust_checks.h"
+#include "kiosk/staff_pin.h"
 
 namespace kiosk {
 namespace {
@@ -269,6 +269,8 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         std::string pin;
         if (!std::getline(std::cin, pin)) throw CtlError("no PIN on stdin");
         while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+        if (std::string p = pin_problem(pin); !p.empty())
+            throw CtlError(fmt::format("the PIN on stdin is not usable: {} (6 to 12 digits)", p));
         auto& d = ctl.data();
         std::string hash = card_hash(d.secret(), uid), err;
         std::optional<CardBinding> b;
@@ -299,48 +301,6 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
                        m.locked_until && *m.locked_until > now()
                            ? "  locked until " + format_instant(*m.locked_until)
                            : "");
-    });
-
-    // ---- audit ---------------------------------------------------------------------------
-    auto* audit = app.add_subcommand("audit", "verify or export the audit trail");
-    audit->require_subcommand(1);
-    auto* verify = audit->add_subcommand("verify", "recompute the hash chain");
-    static std::string v_head;
-    verify->add_option("--head", v_head,
-                       "an exported head (audit-head.txt): the chain must still hold that row "
-                       "with that hash (detects removal of the newest rows)");
-    verify->callback([&ctl] {
-        db::AuditVerifyResult v;
-        std::string err;
-        if (!ctl.data().audit().verify(&v, &err)) throw CtlError(err);
-        if (!v.ok) throw CtlError(fmt::format("audit chain broken: {}", v.problem));
-        if (!v_head.empty()) {
-            db::AuditHead h;
-            if (!db::read_audit_head_file(v_head, &h, &err)) throw CtlError(err);
-            std::string problem;
-            if (!db::check_audit_head(ctl.data().audit(), h, &problem, &err)) throw CtlError(err);
-            if (!problem.empty())
-                throw CtlError(fmt::format("audit chain broken against {}: {}", v_head, problem));
-            fmt::print("audit chain verifies: {} rows, head {}; holds exported row {} ({})\n",
-                       v.rows, v.head_hash, h.seq, v_head);
-            return;
-        }
-        fmt::print("audit chain verifies: {} rows, head {}\n", v.rows, v.head_hash);
-    });
-    auto* exp = audit->add_subcommand("export", "export events");
-    static std::string x_format = "csv", x_since;
-    exp->add_option("--format", x_format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
-    exp->add_option("--since", x_since, "only events at or after this time (ISO 8601)");
-    exp->callback([&ctl] {
-        std::optional<Instant> since;
-        if (!x_since.empty()) {
-            since = parse_instant(x_since);
-            if (!since)
-                throw CtlError(fmt::format("--since '{}' is not an ISO 8601 time", x_since));
-        }
-        std::string err;
-        if (!ctl.data().audit().export_events(std::cout, x_format, since, &err))
-            throw CtlError(err);
     });
 
     // ---- status --------------------------------------------------------------------------

@@ -1,0 +1,635 @@
+// StaffDesk (issue 11) over in-memory ports and a fake clock: staff sign-in and lockout, rehash,
+// overrides and what can never be overridden, ending sessions, enrolment (TR-5), the TR-9 briefing
+// queue, records, sync now, the audit view and the trainee look-up. The real SQLite stores are
+// covered by db_staff_desk_test.cpp.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "kiosk/staff_desk.h"
+
+namespace kiosk {
+namespace {
+
+Instant T(const char* s) { return *parse_instant(s); }
+Date D(const char* s) { return *parse_date(s); }
+
+// ---- An in-memory world: the mirror, local state, the audit trail and staff records ----------
+
+struct World : Mirror, LocalState, AuditTrail, StaffRecords {
+    std::map<std::string, Trainee> trainees;
+    std::optional<FeedState> feed;
+    std::map<std::string, CardBinding> cards;
+    std::vector<SessionRecord> sessions;
+    std::map<std::string, BriefingItem> queue;
+    std::map<std::string, std::string> briefed_by;
+    std::vector<AuditEntry> audit;
+    std::map<std::string, StaffAccount> staff;  // by id
+    bool audit_fails = false;
+    std::function<void()> before_cas;  // runs once before the next compare-and-set
+
+    // Mirror
+    bool find_trainee(std::string_view no, std::optional<Trainee>* out, std::string*) override {
+        auto it = trainees.find(std::string(no));
+        *out = it == trainees.end() ? std::nullopt : std::optional<Trainee>(it->second);
+        return true;
+    }
+    bool feed_state(std::optional<FeedState>* out, std::string*) override {
+        *out = feed;
+        return true;
+    }
+    // LocalState
+    bool find_binding(std::string_view h, std::optional<CardBinding>* out, std::string*) override {
+        auto it = cards.find(std::string(h));
+        *out = it == cards.end() ? std::nullopt : std::optional<CardBinding>(it->second);
+        return true;
+    }
+    bool active_sessions(Instant now, std::vector<SessionRecord>* out, std::string*) override {
+        out->clear();
+        for (auto& s : sessions)
+            if (s.active_at(now)) out->push_back(s);
+        return true;
+    }
+    bool had_session(std::string_view no, Instant now, bool* out, std::string*) override {
+        *out = false;
+        for (auto& s : sessions) *out |= s.trainee_no == no && s.started_at < now;
+        return true;
+    }
+    bool revisions(std::vector<Revision>* out, std::string*) override {
+        *out = {revision_2024()};
+        return true;
+    }
+    bool start_session(SessionRecord& rec, Instant now, std::string* err) override {
+        for (auto& s : sessions)
+            if (s.trainee_no == rec.trainee_no && s.active_at(now)) {
+                *err = "TR-5: already in session";
+                return false;
+            }
+        rec.id = static_cast<std::int64_t>(sessions.size()) + 1;
+        sessions.push_back(rec);
+        return true;
+    }
+    bool end_session(std::int64_t id, Instant now, std::string reason, std::string* err) override {
+        for (auto& s : sessions)
+            if (s.id == id && s.active_at(now)) {
+                s.ended_at = now;
+                s.end_reason = reason;
+                return true;
+            }
+        *err = "no running session with that id";
+        return false;
+    }
+    bool mark_briefing_needed(std::string_view no, Instant now, std::string*) override {
+        if (!briefed_by.count(std::string(no)))
+            queue.emplace(std::string(no), BriefingItem{std::string(no), now});
+        return true;
+    }
+    // AuditTrail
+    bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) override {
+        if (audit_fails) {
+            *err = "disk full";
+            return false;
+        }
+        audit.push_back({static_cast<std::int64_t>(audit.size()) + 1, e, "h"});
+        out->seq = audit.back().seq;
+        return true;
+    }
+    // StaffRecords
+    bool find_staff_by_card(std::string_view h, std::optional<StaffAccount>* out,
+                            std::string*) override {
+        out->reset();
+        for (auto& [id, a] : staff)
+            if (a.card_hash == h) *out = a;
+        return true;
+    }
+    bool update_staff_attempt(const StaffAccount& before, const StaffAccount& after, bool* applied,
+                              std::string*) override {
+        if (before_cas) std::exchange(before_cas, nullptr)();
+        StaffAccount& cur = staff.at(before.id);
+        *applied = cur.failed_attempts == before.failed_attempts &&
+                   cur.locked_until == before.locked_until && cur.pin_hash == before.pin_hash;
+        if (*applied) {
+            cur.failed_attempts = after.failed_attempts;
+            cur.locked_until = after.locked_until;
+            cur.pin_hash = after.pin_hash;
+        }
+        return true;
+    }
+    bool enroll(std::string_view h, std::string_view no, Instant now, std::string* err) override {
+        auto& c = cards[std::string(h)];
+        if (!c.card_hash.empty() && !c.revoked) {
+            *err = "bound";
+            return false;
+        }
+        c = CardBinding{std::string(h), std::string(no), false, now, std::nullopt};
+        return true;
+    }
+    bool unenroll(std::string_view h, Instant now, std::string*) override {
+        cards[std::string(h)].revoked = true;
+        cards[std::string(h)].revoked_at = now;
+        return true;
+    }
+    bool briefing_queue(std::vector<BriefingItem>* out, std::string*) override {
+        out->clear();
+        for (auto& [k, v] : queue) out->push_back(v);
+        return true;
+    }
+    bool mark_briefed(std::string_view no, std::string_view by, Instant, std::string*) override {
+        queue.erase(std::string(no));
+        briefed_by[std::string(no)] = by;
+        return true;
+    }
+    bool latest_audit(int n, std::vector<AuditEntry>* out, std::string*) override {
+        out->assign(audit.rbegin(), audit.rbegin() + std::min<size_t>(n, audit.size()));
+        return true;
+    }
+    bool latest_audit_of_kind(std::string_view kind, std::optional<AuditEntry>* out,
+                              std::string*) override {
+        out->reset();
+        for (auto& a : audit)
+            if (a.event.kind == kind) *out = a;
+        return true;
+    }
+    bool verify_audit(AuditChainState* out, std::string*) override {
+        *out = {true, static_cast<std::int64_t>(audit.size()), ""};
+        return true;
+    }
+
+    std::vector<std::string> kinds_outcomes() const {
+        std::vector<std::string> v;
+        for (auto& a : audit) v.push_back(a.event.kind + "/" + a.event.outcome);
+        return v;
+    }
+};
+
+Certificate cert(const char* no, Course c, const char* on,
+                 CertificateStatus st = CertificateStatus::Issued) {
+    Certificate x;
+    x.certificate_no = no;
+    x.course = c;
+    x.course_code = std::string(course_code(c));
+    x.completed_on = D(on);
+    x.status = st;
+    return x;
+}
+
+class StaffDeskTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_GE(sodium_init(), 0);
+        secret.fill(7);
+        // Cheap hashing keeps the tests fast; the benchmark measures the configured cost.
+        config.pin_hash_passes = 1;
+        config.pin_hash_memory_mib = 8;
+        w.feed =
+            FeedState{1, T("2026-11-24T02:00:00+09:00"), "K", T("2026-11-24T03:00:00+09:00"), 3, 5};
+        Trainee ok{"A-1",
+                   "Taro",
+                   "",
+                   std::nullopt,
+                   D("2023-04-01"),
+                   {cert("C1", Course::Overview, "2024-05-01"),
+                    cert("C2", Course::SystemOperation, "2024-06-01")}};
+        Trainee missing{
+            "M-1",
+            "Jiro",
+            "",
+            std::nullopt,
+            D("2023-04-01"),
+            {cert("C3", Course::Overview, "2024-05-01"),
+             cert("C4", Course::SystemOperation, "2024-06-01", CertificateStatus::Lost)}};
+        Trainee newcomer{"N-1",
+                         "Hanako",
+                         "",
+                         std::nullopt,
+                         std::nullopt,
+                         {cert("C5", Course::Overview, "2024-05-01"),
+                          cert("C6", Course::SystemOperation, "2024-06-01")}};
+        for (auto* t : {&ok, &missing, &newcomer}) w.trainees[t->trainee_no] = *t;
+        bind("04000000000001", "A-1");
+        bind("04000000000002", "M-1");
+        bind("04000000000003", "N-1");
+        add_staff("S-1", "Sato", "05000000000001", "123456");
+        rebuild();
+    }
+
+    void rebuild() {
+        gate = std::make_unique<Gatekeeper>(w, w, w, secret, Policy{});
+        desk = std::make_unique<StaffDesk>(*gate, w, w, w, w, secret, config, 120, Policy{});
+    }
+    CardUid uid(const char* hex) {
+        std::string err;
+        return *parse_card_uid(hex, &err);
+    }
+    void bind(const char* hex, const char* no) {
+        std::string h = card_hash(secret, uid(hex));
+        w.cards[h] = CardBinding{h, no, false, now, std::nullopt};
+    }
+    void add_staff(const char* id, const char* name, const char* hex, const char* pin,
+                   PinHashCost cost = {1, 8u << 20}) {
+        std::string hash, err;
+        ASSERT_TRUE(hash_pin(secret, pin, cost, &hash, &err)) << err;
+        w.staff[id] = StaffAccount{id, name, card_hash(secret, uid(hex)), hash, 0, std::nullopt};
+    }
+    StaffSignIn sign_in() {
+        auto r = desk->sign_in(uid("05000000000001"), "123456", now, "reader");
+        EXPECT_TRUE(r.outcome.ok()) << r.outcome.message;
+        return *r.staff;
+    }
+
+    World w;
+    SiteSecret secret{};
+    StaffConfig config;
+    std::unique_ptr<Gatekeeper> gate;
+    std::unique_ptr<StaffDesk> desk;
+    Instant now = T("2026-11-24T10:00:00+09:00");
+};
+
+// ---- Sign-in -----------------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, StaffCardAndRightPinSignInAndAreAudited) {
+    auto r = desk->sign_in(uid("05000000000001"), "123456", now, "reader");
+    ASSERT_TRUE(r.outcome.ok()) << r.outcome.message;
+    EXPECT_EQ(r.staff->staff_id, "S-1");
+    EXPECT_EQ(r.staff->actor(), "staff:S-1");
+    ASSERT_EQ(w.audit.size(), 1u);
+    EXPECT_EQ(w.audit[0].event.kind, "staff.signin");
+    EXPECT_EQ(w.audit[0].event.outcome, "ok");
+    EXPECT_EQ(w.audit[0].event.card_prefix, card_hash_prefix(w.staff["S-1"].card_hash));
+    EXPECT_EQ(w.audit[0].event.detail.find("123456"), std::string::npos);  // never the PIN
+}
+
+TEST_F(StaffDeskTest, FiveWrongPinsLockTheCardForFifteenMinutesThenTheRightPinWorks) {
+    CardUid staff = uid("05000000000001");
+    for (int i = 1; i <= 4; ++i) {
+        auto r = desk->sign_in(staff, "654321", now, "reader");
+        EXPECT_EQ(r.outcome.issue, StaffIssue::PinWrong);
+        EXPECT_EQ(r.tries_left, 5 - i);
+    }
+    auto fifth = desk->sign_in(staff, "654321", now, "reader");
+    EXPECT_EQ(fifth.outcome.issue, StaffIssue::StaffLocked);
+    EXPECT_EQ(*fifth.locked_until, now + std::chrono::minutes(15));
+    EXPECT_NE(fifth.outcome.message.find("10:15"), std::string::npos) << fifth.outcome.message;
+    // The right PIN is refused while locked, and is not even checked.
+    auto right_locked = desk->sign_in(staff, "123456", now + std::chrono::minutes(14), "reader");
+    EXPECT_EQ(right_locked.outcome.issue, StaffIssue::StaffLocked);
+    EXPECT_FALSE(right_locked.staff);
+    auto after = desk->sign_in(staff, "123456", now + std::chrono::minutes(15), "reader");
+    EXPECT_TRUE(after.outcome.ok()) << after.outcome.message;
+    EXPECT_EQ(w.staff["S-1"].failed_attempts, 0);
+    EXPECT_FALSE(w.staff["S-1"].locked_until);
+    EXPECT_EQ(
+        w.kinds_outcomes(),
+        (std::vector<std::string>{"staff.signin/wrong", "staff.signin/wrong", "staff.signin/wrong",
+                                  "staff.signin/wrong", "staff.signin/lockout",
+                                  "staff.signin/locked", "staff.signin/ok"}));
+}
+
+TEST_F(StaffDeskTest, LockoutCountAndDurationComeFromTheConfig) {
+    config.max_failed_pins = 2;
+    config.lockout_minutes = 3;
+    rebuild();
+    CardUid staff = uid("05000000000001");
+    EXPECT_EQ(desk->sign_in(staff, "000000", now, "r").outcome.issue, StaffIssue::PinWrong);
+    auto r = desk->sign_in(staff, "000000", now, "r");
+    EXPECT_EQ(r.outcome.issue, StaffIssue::StaffLocked);
+    EXPECT_EQ(*r.locked_until, now + std::chrono::minutes(3));
+    // After a lock runs out the count starts again.
+    EXPECT_EQ(desk->sign_in(staff, "000000", now + std::chrono::minutes(3), "r").outcome.issue,
+              StaffIssue::PinWrong);
+}
+
+TEST_F(StaffDeskTest, ARightPinResetsTheCount) {
+    CardUid staff = uid("05000000000001");
+    for (int i = 0; i < 4; ++i) desk->sign_in(staff, "999999", now, "r");
+    EXPECT_TRUE(desk->sign_in(staff, "123456", now, "r").outcome.ok());
+    EXPECT_EQ(desk->sign_in(staff, "999999", now, "r").tries_left, 4);
+}
+
+TEST_F(StaffDeskTest, ShortLongAndNonDigitPinsAreRefusedClearlyAndNotCounted) {
+    CardUid staff = uid("05000000000001");
+    for (const char* pin : {"", "12345", "1234567890123", "12345a", "１２３４５６", "123 456"}) {
+        auto r = desk->sign_in(staff, pin, now, "r");
+        EXPECT_EQ(r.outcome.issue, StaffIssue::PinMalformed) << pin;
+        EXPECT_EQ(r.outcome.message, "A PIN is 6 to 12 digits");
+    }
+    EXPECT_EQ(w.staff["S-1"].failed_attempts, 0);
+    EXPECT_EQ(w.audit.back().event.outcome, "malformed");
+    EXPECT_EQ(pin_problem("12345"), "a PIN has at least 6 digits");
+    EXPECT_EQ(pin_problem("1234567890123"), "a PIN has at most 12 digits");
+    EXPECT_EQ(pin_problem("12a456"), "a PIN is digits only (0-9)");
+    EXPECT_EQ(pin_problem("123456789012"), "");
+}
+
+TEST_F(StaffDeskTest, ATraineeCardOrUnknownCardCannotSignIn) {
+    auto trainee = desk->sign_in(uid("04000000000001"), "123456", now, "r");
+    EXPECT_EQ(trainee.outcome.issue, StaffIssue::NotStaffCard);
+    EXPECT_EQ(trainee.outcome.message, "This is a trainee card: tap a staff card to sign in");
+    auto unknown = desk->sign_in(uid("04999999999999"), "123456", now, "r");
+    EXPECT_EQ(unknown.outcome.issue, StaffIssue::NotStaffCard);
+    EXPECT_EQ(unknown.outcome.message, "This card is not a staff card");
+    EXPECT_EQ(w.audit.back().event.outcome, "not_staff");
+    CardRole role;
+    std::string err;
+    ASSERT_TRUE(desk->card_role(uid("05000000000001"), &role, &err));
+    EXPECT_EQ(role, CardRole::Staff);
+    ASSERT_TRUE(desk->card_role(uid("04000000000001"), &role, &err));
+    EXPECT_EQ(role, CardRole::Trainee);
+}
+
+TEST_F(StaffDeskTest, SignInRehashesThePinWhenTheConfiguredCostRose) {
+    std::string old_hash = w.staff["S-1"].pin_hash;
+    config.pin_hash_passes = 2;
+    config.pin_hash_memory_mib = 9;
+    rebuild();
+    auto r = desk->sign_in(uid("05000000000001"), "123456", now, "r");
+    ASSERT_TRUE(r.outcome.ok());
+    EXPECT_TRUE(r.rehashed);
+    EXPECT_NE(w.staff["S-1"].pin_hash, old_hash);
+    EXPECT_EQ(check_pin(secret, "123456", w.staff["S-1"].pin_hash, {2, 9u << 20}), PinCheck::Right);
+    EXPECT_FALSE(desk->sign_in(uid("05000000000001"), "123456", now, "r").rehashed);
+}
+
+TEST_F(StaffDeskTest, ThePepperIsNeededToCheckAPin) {
+    SiteSecret other;
+    other.fill(8);
+    EXPECT_EQ(check_pin(other, "123456", w.staff["S-1"].pin_hash, {1, 8u << 20}), PinCheck::Wrong);
+}
+
+TEST_F(StaffDeskTest, ConcurrentAttemptsAreEachCountedOnce) {
+    CardUid staff = uid("05000000000001");
+    // Another kiosk records a wrong PIN between our read and our write: ours is retried on top.
+    w.before_cas = [&] { w.staff["S-1"].failed_attempts += 1; };
+    auto r = desk->sign_in(staff, "000000", now, "r");
+    EXPECT_EQ(r.outcome.issue, StaffIssue::PinWrong);
+    EXPECT_EQ(w.staff["S-1"].failed_attempts, 2);
+    EXPECT_EQ(r.tries_left, 3);
+}
+
+TEST_F(StaffDeskTest, NoAuditNoSignIn) {
+    w.audit_fails = true;
+    auto r = desk->sign_in(uid("05000000000001"), "123456", now, "r");
+    EXPECT_EQ(r.outcome.issue, StaffIssue::Fault);
+    EXPECT_FALSE(r.staff);
+}
+
+// ---- Override ----------------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, OverrideOfARefusedTapStartsAMarkedSessionAndAuditsWhy) {
+    StaffSignIn who = sign_in();
+    auto refused = gate->decide_card(uid("04000000000002"), now, "reader");
+    ASSERT_FALSE(refused.decision.granted);
+    OverrideRequest req;
+    req.card = uid("04000000000002");
+    req.reason_choice = config.override_reasons[0];
+    req.reason_text = "office confirmed by phone";
+    req.minutes = 30;
+    auto r = desk->override_refusal(who, req, now);
+    ASSERT_TRUE(r.outcome.ok()) << r.outcome.message;
+    ASSERT_TRUE(r.tap.session);
+    EXPECT_EQ(r.tap.session->override_by, "S-1");
+    EXPECT_EQ(r.tap.session->ends_at, now + std::chrono::minutes(30));
+    EXPECT_EQ(r.overridden, (std::vector<std::string>{"CERT_LOST"}));
+    const AuditEvent& e = w.audit.back().event;
+    EXPECT_EQ(e.kind, "session.start");
+    EXPECT_EQ(e.outcome, "override");
+    EXPECT_EQ(e.actor, "staff:S-1");
+    EXPECT_EQ(e.trainee_no, "M-1");
+    auto d = nlohmann::json::parse(e.detail);
+    EXPECT_EQ(d["override_by"], "S-1");
+    std::string why = d["override_reason"];
+    EXPECT_NE(why.find("office confirmed by phone"), std::string::npos) << why;
+    EXPECT_NE(why.find("CERT_LOST"), std::string::npos) << why;
+    EXPECT_EQ(d["ends_at"], format_instant(now + std::chrono::minutes(30)));
+}
+
+TEST_F(StaffDeskTest, AnOverrideNeedsAListedOrTypedReasonAndADurationWithinTheMaximum) {
+    StaffSignIn who = sign_in();
+    OverrideRequest req;
+    req.card = uid("04000000000002");
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::ReasonMissing);
+    req.reason_text = "   ";
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::ReasonMissing);
+    req.reason_text = "two\nlines";
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::ReasonInvalid);
+    req.reason_text = "";
+    req.reason_choice = "not in the list";
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::ReasonInvalid);
+    req.reason_choice = "";
+    req.reason_text = "typed only";
+    req.minutes = config.override_max_minutes + 1;
+    auto r = desk->override_refusal(who, req, now);
+    EXPECT_EQ(r.outcome.issue, StaffIssue::DurationOutOfRange);
+    EXPECT_EQ(r.outcome.message, "An override lasts 1 to 120 minutes");
+    req.minutes = -5;
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::DurationOutOfRange);
+    EXPECT_TRUE(w.sessions.empty());  // nothing started by any of these
+    EXPECT_EQ(w.audit.back().event.kind, "staff.override");
+    EXPECT_EQ(w.audit.back().event.outcome, "refused");
+    req.minutes = 0;  // the default: sessions.minutes capped at the maximum
+    auto ok = desk->override_refusal(who, req, now);
+    ASSERT_TRUE(ok.outcome.ok()) << ok.outcome.message;
+    EXPECT_EQ(ok.minutes, 120);
+}
+
+TEST_F(StaffDeskTest, AnUnknownCardCannotBeOverriddenEnrolItFirst) {
+    StaffSignIn who = sign_in();
+    OverrideRequest req{uid("04777777777777"), "", "", "visitor", 10};
+    auto r = desk->override_refusal(who, req, now);
+    EXPECT_EQ(r.outcome.issue, StaffIssue::UnknownCard);
+    EXPECT_EQ(r.outcome.message, "An unknown card cannot be overridden: enrol the card first");
+    EXPECT_TRUE(w.sessions.empty());
+}
+
+TEST_F(StaffDeskTest, TR5_ATraineeInSessionCannotBeGivenASecondOneEvenByOverride) {
+    StaffSignIn who = sign_in();
+    OverrideRequest req{uid("04000000000002"), "", "", "phone check", 10};
+    ASSERT_TRUE(desk->override_refusal(who, req, now).outcome.ok());
+    auto again = desk->override_refusal(who, req, now + std::chrono::minutes(1));
+    EXPECT_EQ(again.outcome.issue, StaffIssue::AlreadyInSession);
+    EXPECT_NE(again.outcome.message.find("TR-5"), std::string::npos);
+    EXPECT_EQ(w.sessions.size(), 1u);
+}
+
+TEST_F(StaffDeskTest, AStaffCardNeverStartsATraineeSession) {
+    StaffSignIn who = sign_in();
+    OverrideRequest req{uid("05000000000001"), "", "", "why not", 10};
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::StaffCardGiven);
+    EXPECT_TRUE(w.sessions.empty());
+}
+
+TEST_F(StaffDeskTest, ARemovedStaffMemberCanNoLongerAct) {
+    StaffSignIn who = sign_in();
+    w.staff.erase("S-1");
+    OverrideRequest req{uid("04000000000002"), "", "", "phone check", 10};
+    EXPECT_EQ(desk->override_refusal(who, req, now).outcome.issue, StaffIssue::NotSignedIn);
+    EXPECT_EQ(desk->end_session(who, 1, now).issue, StaffIssue::NotSignedIn);
+}
+
+// ---- Sessions ----------------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, StaffEndAnySessionAuditedWithTheirIdAndASecondEndIsRefusedClearly) {
+    StaffSignIn who = sign_in();
+    auto started = gate->start_session({uid("04000000000001"), "", 120, "", ""}, now, "reader");
+    ASSERT_TRUE(started.session);
+    std::vector<SessionRecord> active;
+    std::string err;
+    ASSERT_TRUE(desk->active_sessions(now, &active, &err));
+    ASSERT_EQ(active.size(), 1u);
+    auto done = desk->end_session(who, active[0].id, now + std::chrono::minutes(5));
+    ASSERT_TRUE(done.ok()) << done.message;
+    EXPECT_EQ(w.audit.back().event.kind, "session.end");
+    EXPECT_EQ(w.audit.back().event.actor, "staff:S-1");
+    auto twice = desk->end_session(who, active[0].id, now + std::chrono::minutes(6));
+    EXPECT_EQ(twice.issue, StaffIssue::SessionNotActive);
+    EXPECT_NE(twice.message.find("not running any more"), std::string::npos);
+}
+
+// ---- Cards (TR-5) ------------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, EnrolBindsANewCardAndRevokeUnbindsIt) {
+    StaffSignIn who = sign_in();
+    CardUid fresh = uid("04123456789ABC");
+    auto r = desk->enroll(who, fresh, "N-1", now);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(w.audit.back().event.kind, "card.enroll");
+    EXPECT_EQ(w.audit.back().event.actor, "staff:S-1");
+    EXPECT_EQ(gate->decide_card(fresh, now, "r").decision.trainee_no, "N-1");
+    auto rv = desk->revoke(who, fresh, now);
+    ASSERT_TRUE(rv.ok()) << rv.message;
+    EXPECT_EQ(w.audit.back().event.kind, "card.unenroll");
+    EXPECT_EQ(desk->revoke(who, fresh, now).issue, StaffIssue::CardNotEnrolled);
+    EXPECT_EQ(desk->revoke(who, uid("04FFFFFFFFFFFF"), now).issue, StaffIssue::CardNotEnrolled);
+}
+
+TEST_F(StaffDeskTest, TR5_EnrolRefusesACardBoundElsewhereAnUnknownTraineeAndAStaffCard) {
+    StaffSignIn who = sign_in();
+    auto elsewhere = desk->enroll(who, uid("04000000000001"), "N-1", now);
+    EXPECT_EQ(elsewhere.issue, StaffIssue::CardBoundElsewhere);
+    EXPECT_NE(elsewhere.message.find("TR-5"), std::string::npos);
+    EXPECT_EQ(desk->enroll(who, uid("04000000000001"), "A-1", now).issue,
+              StaffIssue::CardAlreadyEnrolled);
+    auto unknown = desk->enroll(who, uid("04123456789ABC"), "Z-9", now);
+    EXPECT_EQ(unknown.issue, StaffIssue::TraineeUnknown);
+    EXPECT_EQ(unknown.message, "Trainee number Z-9 is not in the training records: check it");
+    EXPECT_EQ(desk->enroll(who, uid("04123456789ABC"), "bad no!", now).issue,
+              StaffIssue::TraineeNoMalformed);
+    EXPECT_EQ(desk->enroll(who, uid("05000000000001"), "N-1", now).issue,
+              StaffIssue::StaffCardGiven);
+    EXPECT_EQ(w.cards.at(card_hash(secret, uid("04000000000001"))).trainee_no, "A-1");
+    EXPECT_FALSE(w.cards.count(card_hash(secret, uid("04123456789ABC"))));
+}
+
+TEST_F(StaffDeskTest, AFailedAuditUndoesTheEnrolment) {
+    StaffSignIn who = sign_in();
+    w.audit_fails = true;
+    auto r = desk->enroll(who, uid("04123456789ABC"), "N-1", now);
+    EXPECT_EQ(r.issue, StaffIssue::Fault);
+    std::optional<CardBinding> b;
+    std::string err;
+    w.find_binding(card_hash(secret, uid("04123456789ABC")), &b, &err);
+    EXPECT_TRUE(!b || b->revoked);
+}
+
+// ---- Briefings (TR-9) --------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, TR9_ANewcomerQueuesABriefingAndStaffMarkItBriefed) {
+    StaffSignIn who = sign_in();
+    auto s = gate->start_session({uid("04000000000003"), "", 120, "", ""}, now, "reader");
+    ASSERT_TRUE(s.session);
+    std::vector<BriefingItem> q;
+    std::string err;
+    ASSERT_TRUE(desk->briefing_queue(&q, &err));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].trainee_no, "N-1");
+    auto done = desk->briefed(who, "N-1", now);
+    ASSERT_TRUE(done.ok()) << done.message;
+    EXPECT_EQ(w.audit.back().event.kind, "briefing.done");
+    ASSERT_TRUE(desk->briefing_queue(&q, &err));
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(desk->briefed(who, "N-1", now).issue, StaffIssue::NotQueued);
+}
+
+// ---- Records, sync, audit ----------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, RecordsShowSequenceAgeAndTheLastErrorAndSyncNowIsAudited) {
+    StaffSignIn who = sign_in();
+    AuditReceipt rc;
+    std::string err;
+    w.append({T("2026-11-24T02:10:00+09:00"), "sync.applied", "kioskctl", "", "", "ok",
+              R"({"sequence":1})"},
+             &rc, &err);
+    w.append({T("2026-11-24T09:00:00+09:00"), "sync.rejected", "kioskctl", "", "", "rejected",
+              R"({"reason":"signature does not verify"})"},
+             &rc, &err);
+    RecordsSummary s;
+    ASSERT_TRUE(desk->records(now, &s, &err)) << err;
+    EXPECT_EQ(s.feed->sequence, 1);
+    EXPECT_DOUBLE_EQ(s.age_hours, 8.0);
+    EXPECT_EQ(s.state, "fresh");
+    EXPECT_EQ(*s.last_sync_at, T("2026-11-24T02:10:00+09:00"));
+    EXPECT_EQ(s.last_error, "signature does not verify");
+    ASSERT_TRUE(desk->records(now + std::chrono::hours(48), &s, &err));
+    EXPECT_EQ(s.state, "stale");
+
+    std::vector<std::string> steps;
+    std::string report;
+    auto ok = desk->sync_now(
+        who,
+        [](const std::function<void(std::string)>& progress, std::string* rep, std::string*) {
+            progress("verifying");
+            *rep = "sequence 2 applied";
+            return true;
+        },
+        [&](std::string s) { steps.push_back(s); }, now, &report);
+    EXPECT_TRUE(ok.ok());
+    EXPECT_EQ(report, "sequence 2 applied");
+    EXPECT_EQ(steps, std::vector<std::string>{"verifying"});
+    EXPECT_EQ(w.audit.back().event.kind, "staff.sync");
+    auto bad = desk->sync_now(
+        who,
+        [](const std::function<void(std::string)>&, std::string*, std::string* e) {
+            *e = "cannot reach the source";
+            return false;
+        },
+        [](std::string) {}, now, &report);
+    EXPECT_EQ(bad.issue, StaffIssue::SyncFailed);
+    EXPECT_EQ(w.audit.back().event.outcome, "failed");
+}
+
+TEST_F(StaffDeskTest, AuditViewShowsTheLatest50NewestFirstAndTheChainState) {
+    for (int i = 0; i < 60; ++i) gate->decide_card(uid("04000000000001"), now, "r");
+    AuditView v;
+    std::string err;
+    ASSERT_TRUE(desk->audit_view(50, &v, &err));
+    ASSERT_EQ(v.latest.size(), 50u);
+    EXPECT_EQ(v.latest.front().seq, 60);
+    EXPECT_TRUE(v.chain.ok);
+}
+
+// ---- Look-up -----------------------------------------------------------------------------------
+
+TEST_F(StaffDeskTest, LookUpExplainsTheDecisionAndEachCertificateInPlainWords) {
+    StaffSignIn who = sign_in();
+    auto r = desk->look_up(who, "M-1", now);
+    ASSERT_TRUE(r.outcome.ok()) << r.outcome.message;
+    EXPECT_FALSE(r.tap.decision.granted);
+    ASSERT_EQ(r.certificates.size(), 2u);
+    EXPECT_TRUE(r.certificates[0].counts);
+    EXPECT_EQ(r.certificates[0].why, "valid");
+    EXPECT_FALSE(r.certificates[1].counts);
+    EXPECT_EQ(r.certificates[1].why, "reported lost: the course must be retaken (TR-4)");
+    ASSERT_GE(r.explanation.size(), 2u);
+    EXPECT_EQ(r.explanation[0], "The rules refuse a session");
+    EXPECT_NE(r.explanation[1].find("reported lost"), std::string::npos) << r.explanation[1];
+    EXPECT_EQ(w.audit.back().event.actor, "staff:S-1");
+    EXPECT_EQ(desk->look_up(who, "no such!", now).outcome.issue, StaffIssue::TraineeNoMalformed);
+    auto unknown = desk->look_up(who, "Z-9", now);
+    EXPECT_TRUE(unknown.outcome.ok());
+    EXPECT_TRUE(unknown.tap.decision.has_reason(Code::TraineeUnknown));
+}
+
+}  // namespace
+}  // namespace kiosk
