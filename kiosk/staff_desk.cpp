@@ -366,6 +366,16 @@ OverrideResult StaffDesk::override_refusal(const StaffSignIn& who, const Overrid
     e.trainee_no = d.trainee_no;
     e.card_prefix = card_hash_prefix(r.tap.card_hash);
     if (d.has_reason(Code::KioskFault)) {
+        // Another kiosk may have started a session for this trainee between the decision and
+        // the start (the store refuses a second one, TR-5): say so rather than "fault".
+        std::vector<SessionRecord> active;
+        std::string err;
+        if (!d.trainee_no.empty() && local_.active_sessions(now, &active, &err) &&
+            std::any_of(active.begin(), active.end(),
+                        [&](const SessionRecord& s) { return s.trainee_no == d.trainee_no; }))
+            return refuse(StaffIssue::AlreadyInSession,
+                          "This trainee already holds a session: one at a time, even for staff "
+                          "(TR-5)");
         r.outcome =
             refusal(StaffIssue::Fault, "The kiosk could not start the session: " + r.tap.fault);
         return r;

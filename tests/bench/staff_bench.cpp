@@ -4,6 +4,8 @@
 // started (sign-in + override: decision, session row, audit rows; target ≤ 1 s with the screen).
 //   build/bin/staff_bench [--benchmark_min_time=2]
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include <filesystem>
