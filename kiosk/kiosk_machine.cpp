@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 
+#include "kiosk/staff_machine.h"
+
 namespace kiosk {
 namespace {
 
@@ -353,6 +355,10 @@ struct Apply {
         return true;
     }
 
+    // Staff mode's events are staff_apply()'s (kiosk/staff_machine.cpp); outside it, none apply.
+    bool operator()(const StaffInputEvent&) { return false; }
+    bool operator()(const StaffReply&) { return false; }
+
     bool operator()(const RecordsStatus& e) {
         s.records_known = true;
         s.records_generated_at = e.generated_at;
@@ -385,6 +391,8 @@ std::string_view screen_name(Screen s) {
             return "session";
         case Screen::SessionEnded:
             return "session_ended";
+        case Screen::Staff:
+            return "staff";
     }
     return "?";
 }
@@ -412,15 +420,16 @@ const std::vector<Intent>& all_intents() {
 
 std::string_view event_name(const Event& e) {
     static constexpr std::array<std::string_view, std::variant_size_v<Event>> names{
-        "tick",    "card_presented",  "card_removed",     "reader_lost", "reader_back",   "intent",
-        "decided", "session_started", "session_end_done", "extended",    "records_status"};
+        "tick",           "card_presented", "card_removed",    "reader_lost",      "reader_back",
+        "intent",         "decided",        "session_started", "session_end_done", "extended",
+        "records_status", "staff_input",    "staff_reply"};
     return names[e.index()];
 }
 
 std::string_view effect_name(const Effect& e) {
     static constexpr std::array<std::string_view, std::variant_size_v<Effect>> names{
-        "decide_card",   "start_session", "end_session",    "extend_session",
-        "record_in_use", "call_staff",    "refresh_records"};
+        "decide_card",   "start_session", "end_session",     "extend_session",
+        "record_in_use", "call_staff",    "refresh_records", "staff"};
     return names[e.index()];
 }
 
@@ -435,7 +444,9 @@ KioskState initial_state(const MachineSettings& settings, Now now) {
 Step step(const KioskState& state, const Event& event, Now now) {
     Step out{state, {}, false};
     bool timed = advance_time(out.state, now, out.effects);
-    bool applied = std::visit(Apply{out.state, now, out.effects}, event);
+    if (staff_advance(out.state, now)) timed = true;
+    std::optional<bool> staff = staff_apply(out.state, event, now, out.effects);
+    bool applied = staff ? *staff : std::visit(Apply{out.state, now, out.effects}, event);
     out.changed = timed || applied;
     return out;
 }
@@ -449,6 +460,7 @@ std::optional<MonoTime> next_deadline(const KioskState& s) {
         consider(s.pending_since + s.settings.checking_after);
     if (s.screen_until != MonoTime{0}) consider(s.screen_until);
     if (s.overlay != Overlay::None) consider(s.overlay_until);
+    if (auto t = staff_deadline(s)) consider(*t);
     if (s.session) {
         const SessionView& v = *s.session;
         if (!v.warning)

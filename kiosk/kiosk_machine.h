@@ -18,6 +18,7 @@
 
 #include "kiosk/card_id.h"
 #include "kiosk/gatekeeper.h"
+#include "kiosk/staff_view.h"
 #include "kiosk/time.h"
 
 namespace kiosk {
@@ -46,6 +47,10 @@ struct MachineSettings {
     MonoTime notice_timeout{10'000};      // "in use", "time left", "session ended" overlays
     MonoTime warning_before{5 * 60'000};  // the session-end warning
     MonoTime min_warning{20'000};         // the warning always gives at least this to react
+    // Staff mode (issue 11; [staff] in the config).
+    MonoTime staff_idle{60'000};  // staff.idle_seconds: staff mode leaves after this without input
+    std::vector<std::string> override_reasons;  // staff.override_reasons
+    int override_max_minutes = 120;             // staff.override_max_minutes
 };
 
 // What the screen shows. ui/ has one draw function per screen.
@@ -58,7 +63,7 @@ enum class Screen {
     Refused,        // result.decision refused: a sentence per reason, rule ids, "Call staff"
     Session,        // countdown, warning (session.warning), "End session"; overlay below
     SessionEnded,   // the session ended (trainee, expiry or staff): screen cleared
-    // Staff mode (issue: staff mode) adds its screens here.
+    Staff,          // staff mode (kiosk/staff_machine.h): state.staff says which page
 };
 std::string_view screen_name(Screen s);  // "idle", "records_stale", ... (logs, tests, scripts)
 
@@ -139,7 +144,8 @@ struct RecordsStatus {
 };
 
 using Event = std::variant<Tick, CardPresented, CardRemoved, ReaderLost, ReaderBack, IntentEvent,
-                           Decided, SessionStarted, SessionEndDone, Extended, RecordsStatus>;
+                           Decided, SessionStarted, SessionEndDone, Extended, RecordsStatus,
+                           StaffInputEvent, StaffReply>;
 std::string_view event_name(const Event& e);
 
 // ---- Effects (out of the machine; the program carries them out, answers come back as Events) --
@@ -175,7 +181,7 @@ struct CallStaff {  // "call staff" pressed on a refusal: audited (and signalled
 struct RefreshRecords {};  // -> RecordsStatus (after a decision or session change)
 
 using Effect = std::variant<DecideCard, StartSession, EndSession, ExtendSession, RecordInUse,
-                            CallStaff, RefreshRecords>;
+                            CallStaff, RefreshRecords, StaffEffect>;
 std::string_view effect_name(const Effect& e);
 
 // ---- State (what ui/ draws; all of it) ----
@@ -240,6 +246,7 @@ struct KioskState {
     std::optional<SessionRecord> ended_session;  // on Screen::SessionEnded
     std::string ended_reason;                    // "ended", "expired", "staff"
     std::string problem;  // a failure the screen reports (e.g. a session that could not end)
+    std::optional<StaffView> staff;  // staff mode is open (Screen::Staff)
 
     MonoTime screen_until{
         0};  // Granted/Refused/SessionEnded go back to idle at this time; 0: never

@@ -4,6 +4,7 @@
 
 #include "imgui.h"
 #include "ui/screen_kit.h"
+#include "ui/staff_screens.h"
 
 namespace ui {
 
@@ -58,7 +59,10 @@ void draw_content(ScreenKit& kit) {
         case Screen::SessionEnded:
             draw_session_ended(kit);
             break;
-            // Staff mode and the workspace add their screens here.
+        case Screen::Staff:
+            draw_staff(kit);
+            break;
+            // The workspace adds its screens here.
     }
 }
 

@@ -17,6 +17,8 @@
 
 namespace ui {
 
+struct StaffFrame;  // ui/staff_screens.h
+
 // An on-screen control as drawn this frame: tests touch it, the script runner may press it.
 struct Control {
     kiosk::Intent intent;
@@ -41,6 +43,7 @@ struct UiContext {
     kiosk::Now now;                 // the kiosk's clock: wall for the clock and end times, mono for
                                     // the countdown (kiosk::session_time_left)
     FrameRecord* record = nullptr;  // optional: filled with what was drawn
+    StaffFrame* staff = nullptr;    // optional: the staff screens' inputs and controls
 };
 
 // Draws the state's screen over the whole display (ImGui::GetIO().DisplaySize) and returns the

@@ -380,6 +380,17 @@ TEST_F(Machine, ReTapOfTheSameCardShowsTheTimeLeft) {
 TEST_F(Machine, AnotherCardDuringTheSessionIsToldTheSeatIsInUseAndAudited) {
     start_session(uid(1), 30);
     feed(CardPresented{uid(9), "R"});
+    // The program is asked first whether it is a staff card (staff mode opens over a session);
+    // it is not.
+    auto c = only_effect<StaffEffect>();
+    EXPECT_EQ(c.kind, StaffEffect::Kind::Classify);
+    StaffReply not_staff;
+    not_staff.request = c.request;
+    not_staff.kind = StaffEffect::Kind::Classify;
+    not_staff.role = CardRole::Trainee;
+    not_staff.card = c.card;
+    not_staff.reader = c.reader;
+    feed(not_staff);
     auto r = only_effect<RecordInUse>();
     EXPECT_EQ(r.uid, uid(9));
     EXPECT_EQ(r.session_id, 7);
