@@ -158,18 +158,37 @@ struct Staff {
         }
         if (!v.message.empty()) {
             bool bad = v.issue != kiosk::StaffIssue::None;
-            line(fmt::format("{} {}", bad ? "✕" : "✓", v.message),
+            line(fmt::format("{} {}", bad ? "×" : "✓", v.message),
                  bad ? kit.theme.palette.refused : kit.theme.palette.granted);
             kit.gap(2);
         }
         if (v.pending != 0) line(tr(kit, "処理中…", "Working…"), kit.theme.palette.muted_text);
     }
 
-    void footer(bool ok_button, std::string_view ok_label) {
+    // Leave (left), OK (right) and, between them, the override's durations in minutes.
+    void footer(bool ok_button, std::string_view ok_label,
+                const std::vector<std::pair<std::string, StaffInput>>* middle = nullptr,
+                int chosen = -1) {
         float h = kit.theme.control_px() * 1.2f;
         float y = kit.bottom - h - kit.theme.px(4);
         ButtonSpec leave{kiosk::Intent::Cancel, tr(kit, "スタッフ終了", "Leave staff mode"), false};
         kit.button_at(ImVec2(kit.left, y), leave, ImVec2(0, h));
+        if (middle && !middle->empty()) {
+            float x = kit.left + kit.button_size(leave).x + kit.theme.px(8);
+            std::string label(tr(kit, "分:", "min:"));
+            ImGui::PushFont(kit.fonts.body);
+            ImGui::GetWindowDrawList()->AddText(ImVec2(x, y + h / 2 - ImGui::GetFontSize() / 2),
+                                                ImGui::GetColorU32(vec(kit.theme.palette.text)),
+                                                label.c_str());
+            x += ImGui::CalcTextSize(label.c_str()).x + kit.theme.px(2);
+            ImGui::PopFont();
+            kit.note_text(label);
+            for (size_t i = 0; i < middle->size(); ++i) {
+                button(ImVec2(x, y), (*middle)[i].first, (*middle)[i].second, ImVec2(0, h),
+                       chosen == static_cast<int>(i));
+                x += kit.theme.control_px() + kit.theme.px(2);
+            }
+        }
         if (ok_button) {
             ButtonSpec ok{kiosk::Intent::Ok, ok_label, true};
             ImVec2 sz = kit.button_size(ok);
@@ -191,9 +210,11 @@ struct Staff {
         if (dots.empty()) dots = "—";
         kit.text(dots, kit.fonts.body, kit.theme.palette.text, Align::Center);
         kit.gap(3);
-        float key = kit.theme.px(26), gap = kit.theme.px(3);
+        float key = kit.theme.px(22), gap = kit.theme.px(2.5);
         float x0 = kit.left + (kit.width() - (3 * key + 2 * gap)) / 2;
-        const char* labels[12] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"};
+        const std::string back(tr(kit, "削除", "Del"));
+        const char* labels[12] = {"1", "2", "3", "4",          "5", "6",
+                                  "7", "8", "9", back.c_str(), "0", "OK"};
         for (int i = 0; i < 12; ++i) {
             ImVec2 pos(x0 + (i % 3) * (key + gap), kit.y + (i / 3) * (key + gap));
             StaffInput in = i == 9    ? StaffInput{K::Backspace, 0, ""}
@@ -244,8 +265,6 @@ struct Staff {
             reasons.push_back({v.override_reasons[i], {K::Reason, static_cast<int>(i), ""}});
         row(reasons, v.reason_index);
         line(fmt::format("{} {}_", tr(kit, "入力:", "Typed:"), v.reason_text));
-        kit.gap(2);
-        line(tr(kit, "時間（分）", "Duration (minutes)"));
         std::vector<std::pair<std::string, StaffInput>> mins;
         int chosen = -1;
         for (int m : {15, 30, 60, 90, 120, 180, 240}) {
@@ -253,8 +272,7 @@ struct Staff {
             if (v.minutes == m) chosen = static_cast<int>(mins.size());
             mins.push_back({std::to_string(m), {K::Minutes, m, ""}});
         }
-        row(mins, chosen);
-        footer(true, tr(kit, "上書きして開始", "Override and start"));
+        footer(true, tr(kit, "上書きして開始", "Override and start"), &mins, chosen);
     }
 
     void enrol() {
@@ -309,7 +327,7 @@ struct Staff {
                      ? fmt::format("✓ {} ({} rows)",
                                    tr(kit, "監査チェーンは正常", "The audit chain verifies"),
                                    v.audit->chain.rows)
-                     : fmt::format("✕ {}: {}",
+                     : fmt::format("× {}: {}",
                                    tr(kit, "監査チェーン異常", "The audit chain is broken"),
                                    v.audit->chain.problem),
                  v.audit->chain.ok ? kit.theme.palette.granted : kit.theme.palette.refused);
@@ -338,7 +356,7 @@ struct Staff {
         if (v.lookup) {
             for (auto& s : v.lookup->explanation) line(s);
             for (auto& c : v.lookup->certificates)
-                line(fmt::format("  {} {} {} {} — {}", c.counts ? "✓" : "✕",
+                line(fmt::format("  {} {} {} {} — {}", c.counts ? "✓" : "×",
                                  c.certificate.course_code, c.certificate.certificate_no,
                                  kiosk::format_date(c.certificate.completed_on), c.why),
                      c.counts ? kit.theme.palette.text : kit.theme.palette.refused);
@@ -348,6 +366,89 @@ struct Staff {
 };
 
 }  // namespace
+
+const std::vector<std::string_view>& staff_strings() {
+    static const std::vector<std::string_view> all{
+        "スタッフ",
+        "Staff",
+        "処理中…",
+        "Working…",
+        "スタッフ終了",
+        "Leave staff mode",
+        "スタッフPINを入力してください",
+        "Enter your staff PIN",
+        "利用中のセッションはありません",
+        "No active sessions",
+        "終了",
+        "End",
+        "拒否された受講者:",
+        "Refused:",
+        "理由を選ぶか入力してください",
+        "Pick a reason and/or type one",
+        "入力:",
+        "Typed:",
+        "分:",
+        "min:",
+        "上書きして開始",
+        "Override and start",
+        "✓ カードを読み取りました",
+        "✓ Card read",
+        "受講者のカードをタッチしてください",
+        "Tap the trainee's card",
+        "受講者番号:",
+        "Trainee number:",
+        "カードを失効",
+        "Revoke this card",
+        "登録",
+        "Enrol",
+        "説明待ちはいません",
+        "Nobody is waiting for a briefing",
+        "待機開始",
+        "since",
+        "説明済み",
+        "Briefed",
+        "連番",
+        "Sequence",
+        "経過",
+        "age",
+        "記録はまだ同期されていません",
+        "No records synced yet",
+        "最終同期:",
+        "Last sync:",
+        "最後のエラー:",
+        "Last error:",
+        "今すぐ同期",
+        "Sync now",
+        "監査チェーンは正常",
+        "The audit chain verifies",
+        "監査チェーン異常",
+        "The audit chain is broken",
+        "照会",
+        "Look up",
+        "利用中",
+        "Sessions",
+        "上書き",
+        "Override",
+        "カード登録",
+        "説明待ち",
+        "Briefings",
+        "記録",
+        "Records",
+        "監査",
+        "Audit",
+        "受講者照会",
+        "Look-up",
+        "●",
+        "—",
+        "削除",
+        "Del",
+        "OK",
+        "✓",
+        "×",
+        "0123456789#→ —:()",
+    };
+    return all;
+}
 
 const StaffControl* StaffFrame::control(std::string_view label) const {
     for (auto& c : controls)

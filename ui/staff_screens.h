@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "imgui.h"
@@ -29,6 +30,9 @@ struct StaffFrame {
     std::vector<StaffControl> controls;
     const StaffControl* control(std::string_view label) const;
 };
+
+// Every fixed string the staff screens draw (for the font atlas's large sizes).
+const std::vector<std::string_view>& staff_strings();
 
 // Screen::Staff: the page state.staff names.
 void draw_staff(ScreenKit& kit);

@@ -20,6 +20,7 @@
 
 #include "db/data_dir.h"
 #include "db/mirror_store.h"
+#include "db/staff_records.h"
 #include "drivers/pcsc_reader.h"
 #include "drivers/simulated_reader.h"
 #include "imgui.h"
@@ -32,6 +33,7 @@
 #include "ui/fonts.h"
 #include "ui/platform.h"
 #include "ui/screens.h"
+#include "ui/staff_screens.h"
 #include "ui/strings.h"
 #include "ui/theme.h"
 
@@ -146,6 +148,8 @@ private:
     KioskClock clock_;
     std::unique_ptr<db::DataDir> data_;
     std::unique_ptr<Gatekeeper> gate_;
+    std::unique_ptr<db::StaffRecordsStore> staff_records_;
+    std::unique_ptr<StaffDesk> staff_desk_;
     std::unique_ptr<Worker> worker_;
     CardEventQueue queue_;
     std::unique_ptr<CardReader> reader_;
@@ -192,6 +196,15 @@ bool KioskApp::setup(std::string* err) {
     if (!data_) return false;
     gate_ = std::make_unique<Gatekeeper>(data_->mirror(), data_->local(), data_->audit(),
                                          data_->secret(), cfg_.policy);
+    try {
+        staff_records_ = std::make_unique<db::StaffRecordsStore>(data_->local(), data_->audit());
+    } catch (const std::exception& e) {
+        *err = e.what();
+        return false;
+    }
+    staff_desk_ = std::make_unique<StaffDesk>(*gate_, data_->mirror(), data_->local(),
+                                              data_->audit(), *staff_records_, data_->secret(),
+                                              cfg_.staff, cfg_.session_minutes, cfg_.policy);
 
     ui::WindowOptions w;
     w.full_screen = !opt_.windowed;
@@ -209,6 +222,8 @@ bool KioskApp::setup(std::string* err) {
     ui::FontOptions fo;
     fo.path = cfg_.ui.font;
     auto texts = ui::all_strings();
+    for (std::string_view t : ui::staff_strings()) texts.push_back(t);
+    for (const std::string& r : cfg_.staff.override_reasons) texts.push_back(r);
     std::vector<std::string> tray_labels;
     if (opt_.demo) {
         for (const DemoCard& c : demo_cards()) tray_labels.push_back(c.label);
@@ -236,11 +251,15 @@ bool KioskApp::setup(std::string* err) {
     ms.extend_minutes = cfg_.extend_minutes;
     ms.records_max_age_hours = cfg_.policy.max_age_hours;
     ms.records_warn_age_hours = cfg_.policy.warn_age_hours;
+    ms.staff_idle = std::chrono::seconds(cfg_.staff.idle_seconds);
+    ms.override_reasons = cfg_.staff.override_reasons;
+    ms.override_max_minutes = cfg_.staff.override_max_minutes;
     state_ = initial_state(ms, clock_.now());
 
     worker_ = std::make_unique<Worker>(
         *data_, *gate_, cfg_.policy.seats, [this] { return clock_.now(); },
         [] { ui::Platform::wake_up(); });
+    worker_->set_staff_desk(staff_desk_.get(), {});
     queue_.set_wake_up([] { ui::Platform::wake_up(); });
     if (opt_.demo || !opt_.script_path.empty()) {
         auto sim = std::make_unique<drivers::SimulatedReader>();
@@ -319,6 +338,8 @@ void KioskApp::frame(const std::string& shot) {
     ctx.theme = &theme_;
     ctx.now = now;
     ctx.record = &record;
+    ui::StaffFrame staff_frame;
+    ctx.staff = &staff_frame;
     const bool tray = opt_.demo && opt_.windowed && !script_running_;
     std::vector<Intent> intents;
     if (tray) {  // the kiosk's screen on the left, the demo's card tray right of it
@@ -364,6 +385,10 @@ void KioskApp::frame(const std::string& shot) {
     for (Intent i : intents) {
         need_frames_ = std::max(need_frames_, 2);
         feed(IntentEvent{i});
+    }
+    for (StaffInput& in : staff_frame.inputs) {
+        need_frames_ = std::max(need_frames_, 2);
+        feed(StaffInputEvent{std::move(in)});
     }
 }
 

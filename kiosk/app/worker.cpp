@@ -9,6 +9,7 @@
 
 #include "db/data_dir.h"
 #include "db/mirror_store.h"
+#include "kiosk/staff_machine.h"
 
 namespace kiosk::app {
 
@@ -28,6 +29,12 @@ Worker::~Worker() {
     }
     cv_.notify_all();
     thread_.join();
+}
+
+void Worker::set_staff_desk(StaffDesk* desk, SyncRunner sync) {
+    std::lock_guard lock(mu_);
+    staff_ = desk;
+    sync_ = std::move(sync);
 }
 
 void Worker::submit(Effect e) {
@@ -71,7 +78,19 @@ Event Worker::carry_out(const Effect& effect) {
     const Instant at = clock_().wall;
     std::string err;
     if (auto* e = std::get_if<DecideCard>(&effect)) {
+        // A staff card is never decided as a trainee card: it opens staff mode.
+        if (staff_)
+            if (auto r = staff_card_reply(*staff_, *e)) return *r;
         return Decided{e->request, gate_.decide_card(e->uid, at, e->reader)};
+    }
+    if (auto* e = std::get_if<StaffEffect>(&effect)) {
+        if (staff_) return run_staff_effect(*staff_, *e, at, sync_);
+        StaffReply r;
+        r.request = e->request;
+        r.kind = e->kind;
+        r.outcome = {StaffIssue::Fault, "Staff mode is not available", {}};
+        r.sign_in.outcome = r.outcome;
+        return r;
     }
     if (auto* e = std::get_if<StartSession>(&effect)) {
         Gatekeeper::StartRequest req;

@@ -13,6 +13,7 @@
 
 #include "kiosk/gatekeeper.h"
 #include "kiosk/kiosk_machine.h"
+#include "kiosk/staff_desk.h"
 
 namespace kiosk::db {
 class DataDir;
@@ -28,6 +29,11 @@ public:
     Worker(db::DataDir& data, Gatekeeper& gatekeeper, int seats, Clock clock, WakeUp wake_up);
     ~Worker();  // finishes the effect in progress, drops the rest, joins
 
+    // Staff mode (issue 11): its effects go to `desk`; DecideCard asks it first whether the card is
+    // a staff card. Set before the first submit(); `sync` may be empty ("sync now" is then
+    // refused).
+    void set_staff_desk(StaffDesk* desk, SyncRunner sync);
+
     void submit(Effect e);
     // The answers since the last call.
     std::vector<Event> take_events();
@@ -41,6 +47,8 @@ private:
     db::DataDir& data_;
     Gatekeeper& gate_;
     int seats_;
+    StaffDesk* staff_ = nullptr;
+    SyncRunner sync_;
     Clock clock_;
     WakeUp wake_up_;
 
