@@ -11,6 +11,10 @@ from kioskctl_harness import Harness, AT
 
 h = Harness(sys.argv[1])
 h.check(h.kc("init").returncode == 0, "init")
+# The workspace gate opens the test database when a session starts.
+p = h.kc("testdb", "generate", "--out", os.path.join(h.data, "testdb.sqlite"), "--patients", "10",
+         data=False)
+h.check(p.returncode == 0, f"testdb generate: {p.stderr.strip()}")
 feed = h.write_feed("feed.csv", [
     "L-1,Jiro,,OVERVIEW,PMDA,C-1,2024-05-01,issued,,2023-04-01",
     "L-1,Jiro,,SYSOP,PMDA,C-2,2024-06-01,lost,,2023-04-01",

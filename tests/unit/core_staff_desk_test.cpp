@@ -16,6 +16,7 @@ namespace {
 
 using testing::cert;
 using testing::D;
+using testing::plain_start;
 using testing::T;
 using testing::World;
 
@@ -316,7 +317,7 @@ TEST_F(StaffDeskTest, ARemovedStaffMemberCanNoLongerAct) {
 
 TEST_F(StaffDeskTest, StaffEndAnySessionAuditedWithTheirIdAndASecondEndIsRefusedClearly) {
     StaffSignIn who = sign_in();
-    auto started = gate->start_session({uid("04000000000001"), "", 120, "", ""}, now, "reader");
+    auto started = gate->start_session(plain_start(uid("04000000000001")), now, "reader");
     ASSERT_TRUE(started.session);
     std::vector<SessionRecord> active;
     std::string err;
@@ -381,7 +382,7 @@ TEST_F(StaffDeskTest, AFailedAuditUndoesTheEnrolment) {
 
 TEST_F(StaffDeskTest, TR9_ANewcomerQueuesABriefingAndStaffMarkItBriefed) {
     StaffSignIn who = sign_in();
-    auto s = gate->start_session({uid("04000000000003"), "", 120, "", ""}, now, "reader");
+    auto s = gate->start_session(plain_start(uid("04000000000003")), now, "reader");
     ASSERT_TRUE(s.session);
     std::vector<BriefingItem> q;
     std::string err;

@@ -12,6 +12,12 @@ namespace kiosk::testing {
 
 inline Instant T(const char* s) { return *parse_instant(s); }
 inline Date D(const char* s) { return *parse_date(s); }
+// A trainee's own start (no override), for the card `c`.
+inline Gatekeeper::StartRequest plain_start(const CardUid& c) {
+    Gatekeeper::StartRequest r;
+    r.card = c;
+    return r;
+}
 
 // ---- An in-memory world: the mirror, local state, the audit trail and staff records ----------
 

@@ -22,6 +22,11 @@ namespace kiosk::db {
 namespace {
 
 Instant T(const char* s) { return *parse_instant(s); }
+Gatekeeper::StartRequest plain_start(const CardUid& c) {
+    Gatekeeper::StartRequest r;
+    r.card = c;
+    return r;
+}
 
 // One opened data directory with the staff service over it, as a kiosk process has it.
 struct Kiosk {
@@ -193,7 +198,7 @@ TEST_F(StaffDeskDbTest, TwoProcessesEndingTheSameSessionEndItOnceWithOneAuditRow
     std::int64_t id = 0;
     {
         Kiosk k(data_dir(), config);
-        auto s = k.gate->start_session({card("04000000000001"), "", 120, "", ""}, now, "reader");
+        auto s = k.gate->start_session(plain_start(card("04000000000001")), now, "reader");
         ASSERT_TRUE(s.session);
         id = s.session->id;
     }
