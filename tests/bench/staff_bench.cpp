@@ -39,7 +39,7 @@ struct Site {
     Instant now = T("2026-11-24T10:00:00+09:00");
 
     Site() {
-        sodium_init();
+        if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
         dir = fs::temp_directory_path() / fmt::format("staff-bench-{}", ::getpid());
         fs::remove_all(dir);
         fs::create_directories(dir);
@@ -76,7 +76,7 @@ struct Site {
 };
 
 void BM_PinVerification(benchmark::State& state) {
-    sodium_init();
+    if (sodium_init() < 0) state.SkipWithError("libsodium failed to initialise");
     SiteSecret pepper;
     pepper.fill(3);
     StaffConfig c;  // the shipped cost
