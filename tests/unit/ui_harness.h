@@ -13,6 +13,7 @@
 #include "imgui.h"
 #include "ui/fonts.h"
 #include "ui/imgui_compat.h"
+#include "ui/staff_screens.h"
 #include "ui/strings.h"
 #include "ui/theme.h"
 
@@ -29,8 +30,10 @@ struct SharedFonts {
 inline SharedFonts& shared_fonts() {
     static SharedFonts* s = [] {
         auto* f = new SharedFonts;
-        if (ui::load_fonts(f->atlas, f->theme, ui::FontOptions{}, ui::all_strings(), &f->fonts,
-                           &f->error)) {
+        // The texts the kiosk program gives its atlas: the string tables and the staff screens'.
+        std::vector<std::string_view> texts = ui::all_strings();
+        for (std::string_view t : ui::staff_strings()) texts.push_back(t);
+        if (ui::load_fonts(f->atlas, f->theme, ui::FontOptions{}, texts, &f->fonts, &f->error)) {
             unsigned char* pixels = nullptr;
             int w = 0, h = 0;
             f->atlas.GetTexDataAsRGBA32(&pixels, &w, &h);  // as a renderer would upload it

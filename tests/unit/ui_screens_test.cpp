@@ -309,6 +309,17 @@ TEST_P(UiScreens, AnotherCardOverTheSingleSeatSaysInUseUntil) {
     Journey j;
     j.session();
     j.apply(kiosk::CardPresented{card("04FFFFFFFFFFFF"), "r"});
+    // The program is asked first whether it is a staff card (staff mode opens over a session);
+    // it answers that it is not.
+    auto* fx = std::get_if<kiosk::StaffEffect>(&j.effects.front());
+    ASSERT_NE(fx, nullptr);
+    kiosk::StaffReply not_staff;
+    not_staff.request = fx->request;
+    not_staff.kind = kiosk::StaffEffect::Kind::Classify;
+    not_staff.role = kiosk::CardRole::Trainee;
+    not_staff.card = fx->card;
+    not_staff.reader = fx->reader;
+    j.apply(not_staff);
     ASSERT_EQ(j.st.overlay, kiosk::Overlay::InUse);
     draw(j);
     expect_text(s()[Text::InUseBanner]);
