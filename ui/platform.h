@@ -45,11 +45,12 @@ public:
     // last call; clears it.
     bool take_input();
 
-    // After ui::load_fonts into ImGui::GetIO().Fonts: uploads the atlas as a GL texture, then frees
-    // the CPU-side pixels and the font file (release_font_sources).
+    // After ui::load_fonts into ImGui::GetIO().Fonts: uploads the atlas as a one-byte-a-pixel GL
+    // texture (in place of the previous one), then frees the CPU-side pixels and the build's
+    // inputs (release_font_sources).
     bool upload_fonts(std::string* err);
-    // Between frames: swaps in a font atlas built meanwhile (ui::FullAtlasBuild), uploads its
-    // texture in place of the old one and frees its CPU-side pixels.
+    // Between frames: makes `atlas` (ui::AtlasBuild::take) the context's io.Fonts, deletes the
+    // previous atlas and its texture, and uploads the new one as upload_fonts does.
     bool replace_fonts(AtlasPtr atlas, std::string* err);
 
     void begin_frame();  // the backends' NewFrame, then ImGui::NewFrame
@@ -66,6 +67,7 @@ private:
     GLFWwindow* window_ = nullptr;
     bool imgui_glfw_ = false;
     bool imgui_gl_ = false;
+    unsigned font_texture_ = 0;  // the atlas's texture (made here, not by the backend)
 };
 
 }  // namespace ui

@@ -159,9 +159,14 @@ private:
     ui::FontSet fonts_;
     // f: the full atlas (names' kanji) builds while the first frames use a quick one; worker
     // events wait from a decision on until it is in (no name drawn as "?"). Declared after
-    // platform_: joined before the ImGui context goes.
-    std::unique_ptr<ui::FullAtlasBuild> full_fonts_;
+    // platform_: joined before the ImGui context goes. perf8: the quick atlas is rasterised while
+    // the data directory and the window open; the full one starts after the first frame.
+    std::unique_ptr<ui::AtlasBuild> full_fonts_;
+    std::shared_ptr<const ui::FontFile> font_file_;  // mapped once, shared by both builds
+    std::vector<std::string> font_texts_;
+    bool fonts_final_ = false;  // the full atlas is in (or could not be built)
     std::vector<Event> held_;
+    void start_full_fonts();
     bool install_full_fonts(std::string* err);
     KioskState state_;
 
@@ -189,9 +194,37 @@ private:
 bool KioskApp::setup(std::string* err) {
     if (!opt_.config_path.empty() && !load_config(opt_.config_path, &cfg_, err)) return false;
     std::string data_dir = opt_.data_dir.empty() ? cfg_.data_dir : opt_.data_dir;
-    if (opt_.demo && opt_.data_dir.empty() && !make_demo_data(&data_dir, err)) return false;
     std::string lang = opt_.lang.empty() ? cfg_.ui.language : opt_.lang;
 
+    ui::WindowOptions w;
+    w.full_screen = !opt_.windowed;
+    if (opt_.windowed) {
+        w.width = kWindowWidth + (opt_.demo && opt_.script_path.empty() ? kTrayWidth : 0);
+        w.height = kWindowHeight;
+        theme_.px_per_mm = cfg_.ui.px_per_mm * kWindowWidth / 1920.0;  // the panel, scaled
+    } else {
+        theme_.px_per_mm = cfg_.ui.px_per_mm;
+    }
+    w.hide_cursor = !opt_.windowed;
+
+    // perf8: the quick atlas is rasterised on a thread of its own (no Dear ImGui call there)
+    // while the data directory and the window open.
+    auto fonts_start = SteadyClock::now();
+    ui::FontOptions fo;
+    fo.path = cfg_.ui.font;
+    fo.body = ui::BodyGlyphs::Quick;
+    for (std::string_view t : ui::all_strings()) font_texts_.emplace_back(t);
+    for (std::string_view t : ui::staff_strings()) font_texts_.emplace_back(t);
+    for (const std::string& r : cfg_.staff.override_reasons) font_texts_.push_back(r);
+    if (opt_.demo)
+        for (const DemoCard& c : demo_cards()) font_texts_.push_back(c.label);
+    font_texts_.push_back(cfg_.site_name);  // drawn on the first frame
+    font_file_ = ui::FontFile::open(fo.path, fo.face, err);
+    if (!font_file_) return false;
+    ui::AtlasBuild quick(theme_, fo, font_texts_, nullptr, font_file_);
+
+    auto data_start = SteadyClock::now();
+    if (opt_.demo && opt_.data_dir.empty() && !make_demo_data(&data_dir, err)) return false;
     data_ = db::DataDir::open(data_dir, err);
     if (!data_) return false;
     gate_ = std::make_unique<Gatekeeper>(data_->mirror(), data_->local(), data_->audit(),
@@ -206,42 +239,23 @@ bool KioskApp::setup(std::string* err) {
                                               data_->audit(), *staff_records_, data_->secret(),
                                               cfg_.staff, cfg_.session_minutes, cfg_.policy);
 
-    ui::WindowOptions w;
-    w.full_screen = !opt_.windowed;
-    if (opt_.windowed) {
-        w.width = kWindowWidth + (opt_.demo && opt_.script_path.empty() ? kTrayWidth : 0);
-        w.height = kWindowHeight;
-        theme_.px_per_mm = cfg_.ui.px_per_mm * kWindowWidth / 1920.0;  // the panel, scaled
-    } else {
-        theme_.px_per_mm = cfg_.ui.px_per_mm;
-    }
-    w.hide_cursor = !opt_.windowed;
+    auto window_start = SteadyClock::now();
     platform_ = ui::Platform::open(w, err);
     if (!platform_) return false;
     theme_.apply(ImGui::GetStyle());
-    ui::FontOptions fo;
-    fo.path = cfg_.ui.font;
-    auto texts = ui::all_strings();
-    for (std::string_view t : ui::staff_strings()) texts.push_back(t);
-    for (const std::string& r : cfg_.staff.override_reasons) texts.push_back(r);
-    std::vector<std::string> tray_labels;
-    if (opt_.demo) {
-        for (const DemoCard& c : demo_cards()) tray_labels.push_back(c.label);
-        for (const std::string& l : tray_labels) texts.push_back(l);
-    }
-    auto fonts_start = SteadyClock::now();
-    fo.body = ui::BodyGlyphs::Quick;  // f: the full atlas follows from full_fonts_
-    if (!ui::load_fonts(*ImGui::GetIO().Fonts, theme_, fo, texts, &fonts_, err)) return false;
-    if (!platform_->upload_fonts(err)) return false;
-    full_fonts_ = std::make_unique<ui::FullAtlasBuild>(
-        theme_, fo, std::vector<std::string>(texts.begin(), texts.end()),
-        [] { ui::Platform::wake_up(); });
-    if (opt_.trace)
+    auto upload_start = SteadyClock::now();
+    ui::AtlasPtr atlas = quick.take(&fonts_, err);
+    if (!atlas || !platform_->replace_fonts(std::move(atlas), err)) return false;
+    if (opt_.trace) {
+        auto ms = [](SteadyClock::time_point a, SteadyClock::time_point b) {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+        };
         fmt::print(
-            "trace setup window_ms={} fonts_ms={}\n",
-            std::chrono::duration_cast<std::chrono::milliseconds>(fonts_start - start_).count(),
-            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - fonts_start)
-                .count());
+            "trace setup config_ms={} data_ms={} window_ms={} fonts_wait_upload_ms={} "
+            "quick_bake_ms={}\n",
+            ms(start_, fonts_start), ms(data_start, window_start), ms(window_start, upload_start),
+            ms(upload_start, SteadyClock::now()), quick.bake_time().count());
+    }
     g_previous_key_callback = glfwSetKeyCallback(platform_->window(), on_key);
 
     MachineSettings ms;
@@ -446,7 +460,7 @@ void KioskApp::draw_tray() {
 bool KioskApp::settled() const {
     // Settled: every answer back and drawn, the status strip filled (records, the reader's first
     // word), nothing queued.
-    return need_frames_ == 0 && !full_fonts_ && worker_->idle() && state_.pending_request == 0 &&
+    return need_frames_ == 0 && fonts_final_ && worker_->idle() && state_.pending_request == 0 &&
            state_.records_known && state_.reader.known &&
            !(state_.session && state_.session->extending);
 }
@@ -538,6 +552,15 @@ int KioskApp::run_script() {
     return -1;
 }
 
+// perf8: the full atlas is rasterised after the first frame, off the first frame's path.
+void KioskApp::start_full_fonts() {
+    ui::FontOptions fo;
+    fo.path = cfg_.ui.font;
+    fo.body = ui::BodyGlyphs::Full;
+    full_fonts_ = std::make_unique<ui::AtlasBuild>(
+        theme_, fo, font_texts_, [] { ui::Platform::wake_up(); }, font_file_);
+}
+
 // f: swaps the full atlas in between frames, then lets the held worker events through.
 bool KioskApp::install_full_fonts(std::string* err) {
     auto started = SteadyClock::now();
@@ -546,16 +569,18 @@ bool KioskApp::install_full_fonts(std::string* err) {
     if (atlas) {
         fonts_ = full;  // before the old atlas goes
         if (!platform_->replace_fonts(std::move(atlas), err)) return false;
-        full_fonts_.reset();
         if (opt_.trace)
             fmt::print(
-                "trace full_fonts installed_ns={} upload_ms={}\n", steady_ns(SteadyClock::now()),
+                "trace full_fonts installed_ns={} bake_ms={} upload_ms={}\n",
+                steady_ns(SteadyClock::now()), full_fonts_->bake_time().count(),
                 std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started)
                     .count());
     } else {
         spdlog::warn("names keep the quick font atlas: {}", *err);
     }
     full_fonts_.reset();
+    font_file_.reset();  // perf8: unmapped (no atlas needs it any more)
+    fonts_final_ = true;
     need_frames_ = std::max(need_frames_, 1);
     for (Event& e : std::exchange(held_, {})) feed(e);
     return true;
@@ -605,7 +630,7 @@ int KioskApp::run() {
         }
         while (auto ce = queue_.try_pop()) feed_card_event(*ce);
         for (Event& e : worker_->take_events()) {
-            if (full_fonts_ && (std::holds_alternative<Decided>(e) || !held_.empty()))
+            if (!fonts_final_ && (std::holds_alternative<Decided>(e) || !held_.empty()))
                 held_.push_back(std::move(e));  // f: shown once the names' glyphs are in
             else
                 feed(e);
@@ -651,6 +676,7 @@ int KioskApp::run() {
         if (need_frames_ > 0) {
             frame("");
             --need_frames_;
+            if (!full_fonts_ && !fonts_final_) start_full_fonts();  // perf8: after the first frame
             continue;
         }
         platform_->wait(wait_seconds());

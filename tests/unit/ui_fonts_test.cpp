@@ -1,13 +1,15 @@
 // The fonts: every string of both tables has its glyphs in every size it can be drawn at (no "?"
 // boxes), in the quick start-up atlas too; the body size holds the whole Japanese range for names,
-// also in the full atlas built on a thread and swapped in; and a missing or broken font file is a
-// clear error instead of Dear ImGui's abort.
+// also in the full atlas built on a thread and swapped in; the thread makes no Dear ImGui
+// allocation (1.86 counts them in the GL thread's context, unsynchronised); and a missing or
+// broken font file is a clear error instead of Dear ImGui's abort.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "ui_harness.h"
 
@@ -92,8 +94,8 @@ TEST(UiFonts, SwappedInFullAtlasHoldsTheCp932Names) {
     EXPECT_NE(hex(ui::missing_glyphs(*quick.body, "髙橋")), "");
 
     std::atomic<int> done{0};
-    ui::FullAtlasBuild build(theme, {}, std::vector<std::string>(texts.begin(), texts.end()),
-                             [&] { ++done; });
+    ui::AtlasBuild build(theme, {}, std::vector<std::string>(texts.begin(), texts.end()),
+                         [&] { ++done; });
     draw_frame(quick.body, "待ち受け");  // frames go on while the full atlas builds
     ui::FontSet full;
     ui::AtlasPtr atlas = build.take(&full, &err);
@@ -115,6 +117,51 @@ TEST(UiFonts, SwappedInFullAtlasHoldsTheCp932Names) {
     ASSERT_NE(ImGui::GetDrawData(), nullptr);
     EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 0);
     ImGui::DestroyContext(ctx);  // deletes the installed atlas
+}
+
+// Dear ImGui's allocator, counting the calls made on threads other than the test's own.
+std::thread::id g_imgui_thread;
+std::atomic<int> g_foreign_allocations{0};
+void* counting_alloc(size_t n, void*) {
+    if (std::this_thread::get_id() != g_imgui_thread) ++g_foreign_allocations;
+    return std::malloc(n);
+}
+void counting_free(void* p, void*) {
+    if (p && std::this_thread::get_id() != g_imgui_thread) ++g_foreign_allocations;
+    std::free(p);
+}
+
+// Dear ImGui 1.86's MemAlloc/MemFree add to GImGui->IO.MetricsActiveAllocations (a plain int) on
+// every call, whatever the allocator: a thread allocating through Dear ImGui while the GL thread
+// draws is a data race. The build's thread must make none (fill_atlas runs on the caller's).
+TEST(UiFonts, AtlasBuildThreadMakesNoDearImGuiAllocation) {
+    ImGuiMemAllocFunc old_alloc = nullptr;
+    ImGuiMemFreeFunc old_free = nullptr;
+    void* old_data = nullptr;
+    ImGui::GetAllocatorFunctions(&old_alloc, &old_free, &old_data);
+    g_imgui_thread = std::this_thread::get_id();
+    g_foreign_allocations = 0;
+    ImGui::SetAllocatorFunctions(counting_alloc, counting_free, nullptr);
+    ImGuiContext* ctx = ImGui::CreateContext();
+
+    // The counter sees an allocation made through Dear ImGui on another thread.
+    std::thread([] { IM_FREE(IM_ALLOC(16)); }).join();
+    EXPECT_EQ(g_foreign_allocations.load(), 2);
+    g_foreign_allocations = 0;
+
+    const std::vector<std::string_view> texts = ui::all_strings();
+    ui::AtlasBuild build(ui::Theme{}, {}, std::vector<std::string>(texts.begin(), texts.end()),
+                         nullptr);
+    ui::FontSet full;
+    std::string err;
+    ui::AtlasPtr atlas = build.take(&full, &err);
+    ASSERT_TRUE(atlas) << err;
+    EXPECT_EQ(g_foreign_allocations.load(), 0);
+    EXPECT_GT(build.bake_time().count(), 0);
+    EXPECT_EQ(hex(ui::missing_glyphs(*full.body, kCp932Names)), "");
+    atlas.reset();
+    ImGui::DestroyContext(ctx);
+    ImGui::SetAllocatorFunctions(old_alloc, old_free, old_data);
 }
 
 TEST(UiFonts, SizesFollowTheTheme) {
