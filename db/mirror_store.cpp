@@ -353,7 +353,9 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 // rows arrive in, so a trainee whose rows are split across the file still adds up to the same
 // digest. An import reads the mirror's digests once; its first pass sums each trainee's digest
 // over the file and, at the end, marks the trainees that differ; only then, and only if there are
-// any, a second pass over the same rows stages theirs. The unchanged trainees (most of them, most
+// any not staged yet, a second pass over the same rows stages theirs. A trainee whose first run of
+// rows already differs from the mirror is staged by the first pass (in a file grouped by trainee
+// that is every changed trainee: no second read). The unchanged trainees (most of them, most
 // nights) are never written anywhere.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
 // main tables, inside the same transaction, and the secondary index is built once at the end.
@@ -389,13 +391,28 @@ struct SnapshotImport::Impl {
         bool in_mirror = false;
         bool in_file = false;
         Digest file;           // the sum over the snapshot's rows so far
-        bool changed = false;  // differs from the mirror: staged by the second pass
+        bool changed = false;  // differs from the mirror: staged (first or second pass)
         bool split = false;
         bool written = false;  // direct mode: its row is in main.trainees (digest of its first run)
+        // Staged by the first pass from its first run on (every row of it so far is staged):
+        // its staged trainee row's rowid, whose digest is rewritten when later runs add to it.
+        std::int64_t staged_row = 0;
     };
     std::unordered_map<std::string, TraineeState> states;
     int pass = 1;
     bool first_pass_ended = false, second_pass_wanted = false;
+    // First pass, into a mirror with rows: a trainee whose first run already differs from the
+    // mirror is staged at once (in a file grouped by trainee, a run is the whole trainee: no
+    // second read for it). Once more than kMaxSplitTrainees trainees have shown rows after
+    // another trainee's (a scattered file, where a first run says little), trainees met from then
+    // on are decided at the end and the changed ones staged by a second pass; the ones staged
+    // early that end up equal to the mirror are dropped from the staging tables. So that a file
+    // whose trainees all come back later (every first row, then every second row) does not stage
+    // everything on an unchanged night, early staging also stops past a quarter of the mirror's
+    // trainees.
+    static constexpr std::int64_t kMaxSplitTrainees = 64;
+    bool stage_early = true;
+    std::int64_t split_trainees = 0, staged_early = 0, mirror_trainees = 0;
     std::int64_t trainees_new = 0;  // in the snapshot, not in the mirror
     // The second pass's row lookup: the last trainee seen and its state.
     std::string last_no;
@@ -534,7 +551,7 @@ struct SnapshotImport::Impl {
                 last_no = row.trainee_no;
                 last_state = &it->second;
             }
-            if (!last_state->changed) return;
+            if (!last_state->changed || last_state->staged_row != 0) return;
             StoredRow r(row);
             if (row.first_of_trainee) put_trainee(r, last_state->file);
             put_certificate(r);
@@ -545,7 +562,8 @@ struct SnapshotImport::Impl {
         run[run_size++] = row;
     }
 
-    void put_trainee(const StoredRow& r, const Digest& digest) {
+    // Returns the row's rowid.
+    std::int64_t put_trainee(const StoredRow& r, const Digest& digest) {
         auto& t = insert_trainee;
         std::string blob = digest_blob(digest);
         t.bind_static(1, r.trainee_no)
@@ -556,6 +574,7 @@ struct SnapshotImport::Impl {
             .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
         t.run();
         t.reset();
+        return db.last_insert_rowid();
     }
     // Direct mode writes a trainee into main.trainees while the trainee numbers come in order;
     // from the first one out of order on, the rest are staged (without a digest) and inserted in
@@ -630,16 +649,25 @@ struct SnapshotImport::Impl {
         }
         run_size = 0;
         TraineeState& st = states[first.trainee_no];
+        bool write = direct;
         if (first.first_of_trainee) {
             ++trainees;
             st.in_file = true;
             if (!st.in_mirror) ++trainees_new;
-            if (direct) st.written = put_first_trainee(rows.front(), run_digest);
+            if (direct) {
+                st.written = put_first_trainee(rows.front(), run_digest);
+            } else if (stage_early && !(st.stored && *st.stored == run_digest)) {
+                st.staged_row = put_trainee(rows.front(), run_digest);
+                write = true;
+                if (++staged_early > mirror_trainees / 4 + kMaxSplitTrainees) stage_early = false;
+            }
         } else {
+            if (!st.split && ++split_trainees > kMaxSplitTrainees) stage_early = false;
             st.split = true;
+            write = write || st.staged_row != 0;
         }
         st.file.add(run_digest);
-        if (direct)
+        if (write)
             for (const auto& r : rows) put_certificate(r);
     }
 
@@ -687,10 +715,33 @@ struct SnapshotImport::Impl {
                 upd.reset();
             }
         } else {
+            // Staged early: a split trainee's digest is its sum over every run; one that ends up
+            // equal to the mirror leaves the staging tables.
+            auto digest = db.prepare("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?");
+            std::optional<Statement> unstage;
             for (auto& [no, st] : states) {
                 st.changed = st.in_file && !(st.stored && *st.stored == st.file);
-                second_pass_wanted = second_pass_wanted || st.changed;
+                if (st.staged_row == 0) {
+                    second_pass_wanted = second_pass_wanted || st.changed;
+                } else if (!st.changed) {
+                    if (!unstage)
+                        unstage.emplace(db.prepare("INSERT INTO temp.unstaged VALUES (?)"));
+                    unstage->bind(1, no);
+                    unstage->run();
+                    unstage->reset();
+                } else if (st.split) {
+                    std::string blob = digest_blob(st.file);
+                    digest.bind_blob(1, blob.data(), static_cast<int>(blob.size()))
+                        .bind(2, st.staged_row);
+                    digest.run();
+                    digest.reset();
+                }
             }
+            if (unstage)
+                db.exec(
+                    "DELETE FROM temp.stage_trainees WHERE trainee_no IN (SELECT trainee_no FROM "
+                    "temp.unstaged); DELETE FROM temp.stage_certificates WHERE trainee_no IN "
+                    "(SELECT trainee_no FROM temp.unstaged);");
         }
         first_pass_ended = true;
         pass = 2;
@@ -712,6 +763,7 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
 DROP TABLE IF EXISTS temp.stage_trainees;
 DROP TABLE IF EXISTS temp.stage_certificates;
 DROP TABLE IF EXISTS temp.removed_trainees;
+DROP TABLE IF EXISTS temp.unstaged;
 CREATE TEMP TABLE stage_trainees (
     trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
     request_accepted_on TEXT, user_since TEXT, digest BLOB);
@@ -720,6 +772,7 @@ CREATE TEMP TABLE stage_certificates (
     course_code TEXT NOT NULL, provider TEXT NOT NULL, completed_on TEXT NOT NULL,
     status TEXT NOT NULL, file_order INTEGER NOT NULL);
 CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
+CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
 )sql");
             const bool empty = count(*db_, "SELECT count(*) FROM main.trainees") == 0 &&
                                count(*db_, "SELECT count(*) FROM main.certificates") == 0;
@@ -735,6 +788,7 @@ CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
                         k.stored = digest_from_blob(st.column_blob(1));
                     impl->states.emplace(st.column_text(0), k);
                 }
+                impl->mirror_trainees = static_cast<std::int64_t>(impl->states.size());
             }
             return std::unique_ptr<SnapshotImport>(new SnapshotImport(std::move(impl)));
         } catch (...) {
@@ -755,6 +809,7 @@ namespace {
 constexpr std::string_view kDropStaging =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
+    "DROP TABLE IF EXISTS temp.unstaged; "
     "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
 }  // namespace
 

@@ -44,9 +44,11 @@ public:
     bool add(const FeedRow& row, std::string* err);
     // Ends the first pass. The mirror's trainees are compared with the snapshot's by digest;
     // *second_pass says whether the rows must be given again, so that the trainees that differ
-    // can be staged (never for an empty mirror, whose rows were written straight away, nor when
-    // nothing differs). A trainee's rows may be scattered across the file: it is compared as a
-    // whole, so a file in any order costs the same.
+    // and were not staged by the first pass can be staged (never for an empty mirror, whose rows
+    // were written straight away, nor when nothing differs). The first pass stages a trainee
+    // whose first run of rows already differs from the mirror, so a file grouped by trainee
+    // needs no second read; a trainee's rows may also be scattered across the file: it is
+    // compared as a whole, and staged by the second read when it differs.
     bool end_first_pass(bool* second_pass, std::string* err);
     // Compares the staged snapshot with the mirror. Call once, after the last add() (of the
     // second pass, when there is one); ends the first pass itself when it was not ended and no
