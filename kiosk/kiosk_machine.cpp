@@ -433,6 +433,11 @@ std::string_view effect_name(const Effect& e) {
     return names[e.index()];
 }
 
+std::optional<GateCredentials> credentials_of(const GateTicket& t) {
+    if (t.backend != "postgres") return std::nullopt;
+    return GateCredentials{t.host, t.port, t.database, t.role, t.password, t.valid_until};
+}
+
 KioskState initial_state(const MachineSettings& settings, Now now) {
     KioskState s;
     s.settings = settings;

@@ -18,6 +18,7 @@
 
 #include "kiosk/card_id.h"
 #include "kiosk/gatekeeper.h"
+#include "kiosk/session_gate.h"
 #include "kiosk/staff_view.h"
 #include "kiosk/time.h"
 
@@ -91,6 +92,10 @@ struct GateCredentials {
     std::string password;
     Instant valid_until{};
 };
+
+// What the screen shows of a gate's ticket: the credentials of a PostgreSQL login; nullopt for
+// the built-in workspace (the kiosk is the terminal).
+std::optional<GateCredentials> credentials_of(const GateTicket& ticket);
 
 // ---- Events (into the machine) ----
 struct Tick {};  // time passed (the loop's timer); `now` carries the time

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "kiosk/session_desk.h"
+
 namespace kiosk {
 namespace {
 
@@ -361,7 +363,18 @@ OverrideResult StaffDesk::override_refusal(const StaffSignIn& who, const Overrid
     start.minutes = r.minutes;
     start.override_by = who.staff_id;
     start.override_reason = r.reason;
-    r.tap = gatekeeper_.start_session(start, now, who.actor());
+    if (sessions_) {
+        SessionStart started = sessions_->start(start, now, who.actor());
+        r.tap = std::move(started.tap);
+        r.ticket = std::move(started.ticket);
+        if (started.unavailable) {
+            r.outcome = refusal(StaffIssue::Fault,
+                                fmt::format("{}: {}", kGateUnavailableMessage, started.gate_error));
+            return r;
+        }
+    } else {
+        r.tap = gatekeeper_.start_session(start, now, who.actor());
+    }
     const Decision& d = r.tap.decision;
     e.trainee_no = d.trainee_no;
     e.card_prefix = card_hash_prefix(r.tap.card_hash);
@@ -410,7 +423,10 @@ StaffOutcome StaffDesk::end_session(const StaffSignIn& who, std::int64_t id, Ins
     StaffOutcome o;
     if (!still_staff(who, &o)) return o;
     std::string err;
-    if (gatekeeper_.end_session(id, now, who.actor(), "staff", &err)) {
+    const bool ended = sessions_
+                           ? sessions_->end(id, EndCause::EndedByStaff, now, who.actor(), &err)
+                           : gatekeeper_.end_session(id, now, who.actor(), "staff", &err);
+    if (ended) {
         o.message = fmt::format("Session #{} ended", id);
         return o;
     }

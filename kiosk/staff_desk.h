@@ -20,9 +20,12 @@
 #include "kiosk/config.h"
 #include "kiosk/gatekeeper.h"
 #include "kiosk/ports.h"
+#include "kiosk/session_gate.h"
 #include "kiosk/staff_pin.h"
 
 namespace kiosk {
+
+class SessionDesk;
 
 // ---- Ports (the staff-facing part of local state and the audit trail) -----------------------
 
@@ -149,6 +152,7 @@ struct OverrideResult {
     std::vector<std::string> overridden;  // the refusal codes set aside, e.g. "COURSE_MISSING"
     std::string reason;                   // the recorded reason
     int minutes = 0;
+    std::optional<GateTicket> ticket;  // what the test database's gate opened (with a SessionDesk)
 };
 
 struct RecordsSummary {
@@ -194,6 +198,11 @@ public:
 
     const StaffConfig& config() const { return config_; }
 
+    // The SessionDesk that opens and closes the test database (the kiosk program sets it): with
+    // it an override's session and a staff end go through its gate, audited with their cause;
+    // without it (tests of the rules alone) through the Gatekeeper directly.
+    void set_session_desk(SessionDesk* desk) { sessions_ = desk; }
+
     // What a tapped card is. false + *err on a read error.
     bool card_role(const CardUid& card, CardRole* out, std::string* err);
 
@@ -234,6 +243,7 @@ private:
     bool still_staff(const StaffSignIn& who, StaffOutcome* refusal);
 
     Gatekeeper& gatekeeper_;
+    SessionDesk* sessions_ = nullptr;
     Mirror& mirror_;
     LocalState& local_;
     AuditTrail& audit_;

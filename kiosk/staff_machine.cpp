@@ -298,6 +298,8 @@ struct StaffApply {
             view.record = *tap.session;
             if (tap.trainee) view.trainee_name = tap.trainee->name;
             view.uid = sv.refused_card;
+            if (r.override_result.ticket)
+                view.credentials = credentials_of(*r.override_result.ticket);
             view.deadline =
                 now.mono +
                 std::max(MonoTime{0}, duration_cast<milliseconds>(tap.session->ends_at - now.wall));

@@ -139,7 +139,9 @@ void draw_test_db_unavailable(ScreenKit& kit) {
     kit.banner(Tone::Warning, kit.s[Text::TestDbUnavailableBanner]);
     kit.gap(Theme::kGapMm * 2);
     kit.text(kit.s[Text::TestDbUnavailableBody], kit.fonts.heading);
-    if (!st.problem.empty()) {
+    // The worker's kGateUnavailableMessage is what the two lines above say in the screen's
+    // language; any other detail (a store fault) is shown as it came.
+    if (!st.problem.empty() && st.problem != kiosk::kGateUnavailableMessage) {
         kit.gap(Theme::kGapMm);
         kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
                  kit.theme.palette.muted_text);

@@ -1,12 +1,15 @@
 // The session screens: the running session (time left, the end warning, "End session", "Extend"
 // when the site allows it, the PostgreSQL gate's one-time credentials), the session's end, and the
-// messages shown over a running single-seat session (in use by another card, time left).
+// messages shown over a running single-seat session (in use by another card, time left). With the
+// built-in workspace the session screen is one compact row (time left, "End session") over the
+// workspace (ui/workspace_screen.h).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
 #include "imgui.h"
 #include "ui/screen_kit.h"
+#include "ui/workspace_screen.h"
 
 namespace ui {
 
@@ -45,10 +48,89 @@ void credentials(ScreenKit& kit, const kiosk::GateCredentials& c) {
     kit.right = saved_right;
 }
 
+// The session with the built-in workspace: one row (state, name, time left and end on the left;
+// the language toggle, "Close" for the warning, "Extend" and "End session" on the right), then
+// the workspace down to the bottom of the screen.
+void session_with_workspace(ScreenKit& kit, WorkspaceFrame& wf) {
+    const kiosk::KioskState& st = kit.state;
+    const kiosk::SessionView& v = *st.session;
+    const Theme& t = kit.theme;
+    const bool warning = v.warning && !v.warning_dismissed;
+    const float row_top = kit.y, h = t.control_px();
+    const Palette& p = t.palette;
+    ImGui::GetWindowDrawList()->AddRectFilled(
+        ImVec2(0, row_top - t.px(Theme::kGapMm * 0.5)),
+        ImVec2(ImGui::GetIO().DisplaySize.x, row_top + h + t.px(Theme::kGapMm * 0.5)),
+        to_imu32(warning ? p.warning : p.strip));
+
+    // Right: the controls, from the right edge leftwards.
+    std::vector<ButtonSpec> row{{Intent::EndSession, kit.s[Text::EndSession], true}};
+    const std::string extend =
+        fill(kit.s[Text::Extend], {{"min", std::to_string(st.settings.extend_minutes)}});
+    if (kiosk::can_extend(st)) row.push_back({Intent::Extend, extend, true});
+    if (warning || v.extend_refused || !v.extend_error.empty())
+        row.push_back({Intent::Ok, kit.s[Text::Ok], false});
+    row.push_back({Intent::Language, kit.s[Text::LanguageToggle], false});
+    float x = kit.right;
+    for (const ButtonSpec& b : row) {
+        const ImVec2 sz = kit.button_size(b);
+        x -= sz.x;
+        kit.button_at(ImVec2(x, row_top), b, ImVec2(sz.x, h));
+        x -= t.px(Theme::kGapMm);
+    }
+
+    // Left: two lines in the body font.
+    const float saved_right = kit.right;
+    kit.right = x - t.px(Theme::kGapMm);
+    kit.y = row_top + std::max(0.0f, (h - 2 * kit.fonts.body->FontSize * kLine) / 2);
+    std::string first(kit.s[warning ? Text::WarningBanner : Text::SessionBanner]);
+    if (!v.trainee_name.empty())
+        first += "  " + fill(kit.s[Text::TraineeName], {{"name", v.trainee_name}});
+    kit.text(first, kit.fonts.body, p.text, Align::Left);
+    std::string second = std::string(kit.s[Text::TimeLeft]) + " " +
+                         ScreenKit::duration(kiosk::session_time_left(st, kit.ctx.now)) + "  ·  " +
+                         fill(kit.s[Text::SessionEndsAt], {{"time", kit.clock(v.record.ends_at)}});
+    kit.text(second, kit.fonts.body, p.text, Align::Left);
+    kit.right = saved_right;
+    kit.y = row_top + h + t.px(Theme::kGapMm);
+
+    // What went wrong with the session or its extension, in one line each.
+    if (v.extending) kit.text(kit.s[Text::Extending], kit.fonts.body, p.text, Align::Left);
+    if (v.extend_refused || !v.extend_error.empty()) {
+        std::string why(kit.s[Text::ExtendRefused]);
+        if (v.extend_refused)
+            for (const kiosk::Finding& f : v.extend_refused->reasons)
+                why += " " + kit.s.finding(f) + " (" + kit.s.rules(f) + ")";
+        if (!v.extend_error.empty())
+            why += " " + fill(kit.s[Text::ProblemDetail], {{"detail", v.extend_error}});
+        kit.text(why, kit.fonts.body, p.text, Align::Left);
+    }
+    if (!st.problem.empty())
+        kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
+                 p.muted_text, Align::Left);
+
+    if (!wf.workspace || !wf.view || !wf.examples) {
+        // The session runs but its workspace could not be opened: say so, as a failed gate does.
+        kit.gap(Theme::kGapMm);
+        kit.banner(Tone::Warning, kit.s[Text::TestDbUnavailableBanner]);
+        kit.gap(Theme::kGapMm);
+        kit.text(kit.s[Text::TestDbUnavailableBody], kit.fonts.heading);
+        if (!wf.problem.empty())
+            kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", wf.problem}}), kit.fonts.body,
+                     p.muted_text);
+        return;
+    }
+    wf.action = draw_workspace(kit, *wf.view, *wf.workspace, *wf.examples);
+}
+
 }  // namespace
 
 void draw_session(ScreenKit& kit) {
     const kiosk::KioskState& st = kit.state;
+    if (st.session && kit.ctx.workspace) {
+        session_with_workspace(kit, *kit.ctx.workspace);
+        return;
+    }
     kit.top_bar(true);
     if (!st.session) return;
     const kiosk::SessionView& v = *st.session;
@@ -102,8 +184,10 @@ void draw_session(ScreenKit& kit) {
     kit.y = std::max(kit.y + kit.theme.px(Theme::kGapMm), kit.bottom - h);
     const std::string extend =
         fill(kit.s[Text::Extend], {{"min", std::to_string(st.settings.extend_minutes)}});
-    // "Close" dismisses the warning or an extension's refusal (the machine's ok).
-    const bool dismissable = warning || v.extend_refused || !v.extend_error.empty();
+    // "Close" dismisses the warning or an extension's refusal (the machine's ok), and, where the
+    // trainee works at another terminal (PostgreSQL), the credentials once read.
+    const bool dismissable =
+        warning || v.extend_refused || !v.extend_error.empty() || !st.settings.single_seat;
     std::vector<ButtonSpec> row{{Intent::EndSession, kit.s[Text::EndSession], true}};
     if (kiosk::can_extend(st)) row.push_back({Intent::Extend, extend, true});
     if (dismissable) row.push_back({Intent::Ok, kit.s[Text::Ok], false});

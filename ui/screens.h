@@ -17,7 +17,8 @@
 
 namespace ui {
 
-struct StaffFrame;  // ui/staff_screens.h
+struct StaffFrame;      // ui/staff_screens.h
+struct WorkspaceFrame;  // ui/workspace_screen.h
 
 // An on-screen control as drawn this frame: tests touch it, the script runner may press it.
 struct Control {
@@ -44,6 +45,9 @@ struct UiContext {
                                     // the countdown (kiosk::session_time_left)
     FrameRecord* record = nullptr;  // optional: filled with what was drawn
     StaffFrame* staff = nullptr;    // optional: the staff screens' inputs and controls
+    // The built-in workspace of the running session: the session screen draws it under a compact
+    // row (time left, "End session"). nullptr: no workspace (the PostgreSQL gate, tests).
+    WorkspaceFrame* workspace = nullptr;
 };
 
 // Draws the state's screen over the whole display (ImGui::GetIO().DisplaySize) and returns the

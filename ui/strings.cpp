@@ -77,7 +77,7 @@ const Strings kJapanese{
          "受講記録が{hours}時間以上更新されていないため、いまは利用を受け付けられません。"
          "係員にお申し出ください。"},
         {Text::TestDbUnavailableBanner, "⚠ テスト用データベースを利用できません"},
-        {Text::TestDbUnavailableBody, "セッションを開始できませんでした。係員にお申し出ください。"},
+        {Text::TestDbUnavailableBody, "セッションを開始できませんでした。係員をお呼びください。"},
         {Text::ProblemDetail, "詳細: {detail}"},
         {Text::WorkspaceExamples, "例題（タッチでエディタに入ります）"},
         {Text::WorkspaceRun, "実行"},
@@ -213,8 +213,8 @@ const Strings kEnglish{
         {Text::RecordsStaleBody,
          "The training records have not been updated for over {hours} hours, so the kiosk cannot "
          "let anyone in: please ask staff."},
-        {Text::TestDbUnavailableBanner, "⚠ The test database is not available"},
-        {Text::TestDbUnavailableBody, "Your session could not be started: please ask staff."},
+        {Text::TestDbUnavailableBanner, "⚠ The test database is unavailable"},
+        {Text::TestDbUnavailableBody, "Your session could not be started — please call staff."},
         {Text::ProblemDetail, "Detail: {detail}"},
         {Text::WorkspaceExamples, "Examples (touch one to put it in the editor)"},
         {Text::WorkspaceRun, "Run"},

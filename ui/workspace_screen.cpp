@@ -141,6 +141,8 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
     ImGui::SetCursorScreenPos(ImVec2(split, top));
     ImGui::InputTextMultiline("##sql", view.editor.data(), view.editor.size(),
                               ImVec2(right - split, editor_h), ImGuiInputTextFlags_AllowTabInput);
+    view.editor_min = ImGui::GetItemRectMin();
+    view.editor_max = ImGui::GetItemRectMax();
     const float row_y = top + editor_h + gap * 0.5f;
     if (button(kit, view, WorkspaceAction::Run, "run", kit.s[Text::WorkspaceRun],
                ImVec2(split, row_y), !st.running())) {

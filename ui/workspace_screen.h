@@ -44,9 +44,21 @@ struct WorkspaceView {
     std::uint64_t shown_id = 0;              // the query the grid shows (a new one starts at row 0)
     std::string submit_error;                // why the last Run was not started
     std::vector<WorkspaceControl> controls;  // this frame's, enabled ones only
+    ImVec2 editor_min, editor_max;           // where the editor was drawn this frame
     const WorkspaceControl* control(WorkspaceAction a, int example = -1) const;
     void set_sql(const std::string& sql);
     std::string sql() const;
+};
+
+// What the program hands the session screen each frame for the built-in workspace
+// (UiContext::workspace; nullptr: no workspace, e.g. with the PostgreSQL gate). The program opens
+// the workspace when its session starts and closes it (and drops the view) when it ends.
+struct WorkspaceFrame {
+    kiosk::QueryWorkspace* workspace = nullptr;  // nullptr: it could not be opened (see problem)
+    WorkspaceView* view = nullptr;
+    const std::vector<WorkspaceExample>* examples = nullptr;
+    std::string problem;                             // shown instead of the workspace
+    WorkspaceAction action = WorkspaceAction::None;  // out: what was touched this frame
 };
 
 // Draws the workspace in kit's content area from kit.y down to kit.bottom and acts on `ws`.

@@ -2,7 +2,10 @@
 // until input, a reader or worker wake-up (glfwPostEmptyEvent) or the next thing the state machine
 // or the screen's clock needs, and draws only when something changed (plus two settle frames after
 // input). Card events and worker answers become state machine events; the machine's effects go to
-// the worker; the screen's intents go back into the machine.
+// the worker; the screen's intents go back into the machine. Sessions start and end through one
+// SessionDesk over the gate `[sessions] backend` names (recovered at start-up, expired every few
+// seconds, on the worker); a workspace session's SQL workspace lives on this thread from the
+// session's start to its end.
 #include "kiosk/app/kiosk_app.h"
 
 #include <GLFW/glfw3.h>
@@ -18,9 +21,13 @@
 #include <map>
 #include <thread>
 
+#include "db/audit_store.h"
 #include "db/data_dir.h"
 #include "db/mirror_store.h"
+#include "db/session_gates.h"
+#include "db/sql_workspace.h"
 #include "db/staff_records.h"
+#include "db/testdb.h"
 #include "drivers/pcsc_reader.h"
 #include "drivers/simulated_reader.h"
 #include "imgui.h"
@@ -30,12 +37,14 @@
 #include "kiosk/demo_data.h"
 #include "kiosk/gatekeeper.h"
 #include "kiosk/kiosk_machine.h"
+#include "kiosk/session_desk.h"
 #include "ui/fonts.h"
 #include "ui/platform.h"
 #include "ui/screens.h"
 #include "ui/staff_screens.h"
 #include "ui/strings.h"
 #include "ui/theme.h"
+#include "ui/workspace_screen.h"
 
 namespace kiosk::app {
 namespace {
@@ -51,6 +60,10 @@ constexpr int kWindowWidth = 1280;
 constexpr int kWindowHeight = 720;
 constexpr float kTrayLeft = kWindowWidth;
 constexpr int kTrayWidth = 360;
+// How often the worker closes sessions whose time is up (SessionDesk::expire_due).
+constexpr auto kSweepEvery = std::chrono::seconds(5);
+// Frames while a workspace query runs (its progress and rows are polled by the screen).
+constexpr auto kQueryFrame = std::chrono::milliseconds(33);
 
 std::int64_t steady_ns(SteadyClock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -134,6 +147,13 @@ public:
 private:
     bool setup(std::string* err);
     void feed(const Event& e);
+    // The SQL workspace follows the machine's session (workspace backend): opened when a session
+    // appears, closed (running query cancelled, last query audited) and the view dropped when it
+    // goes - before the session's end reaches the worker.
+    void sync_workspace();
+    void open_workspace(const SessionView& session);
+    void close_workspace();
+    std::string workspace_trace() const;
     void feed_card_event(const CardEvent& ce);
     void frame(const std::string& shot);
     void draw_tray();
@@ -148,9 +168,23 @@ private:
     KioskClock clock_;
     std::unique_ptr<db::DataDir> data_;
     std::unique_ptr<Gatekeeper> gate_;
+    std::unique_ptr<SessionGate> session_gate_;
+    std::unique_ptr<SessionDesk> session_desk_;
     std::unique_ptr<db::StaffRecordsStore> staff_records_;
     std::unique_ptr<StaffDesk> staff_desk_;
     std::unique_ptr<Worker> worker_;
+    // The workspace of the running session (UI thread): its audit rows go through a connection of
+    // its own (the worker's store is the worker's alone).
+    std::unique_ptr<db::AuditStore> ws_audit_;
+    std::unique_ptr<db::SqlWorkspace> ws_;
+    std::unique_ptr<ui::WorkspaceView> ws_view_;
+    std::vector<ui::WorkspaceExample> ws_examples_;
+    std::int64_t ws_session_ = 0;  // the session the workspace belongs to; 0: none
+    std::string ws_problem_;       // why it could not be opened
+    bool ws_running_ = false;      // a query ran at the last frame
+    std::string ws_last_query_;    // trace: the last query status printed
+    SteadyClock::time_point next_sweep_{};
+    SteadyClock::time_point last_frame_{};
     CardEventQueue queue_;
     std::unique_ptr<CardReader> reader_;
     drivers::SimulatedReader* simulated_ = nullptr;
@@ -238,6 +272,14 @@ bool KioskApp::setup(std::string* err) {
     staff_desk_ = std::make_unique<StaffDesk>(*gate_, data_->mirror(), data_->local(),
                                               data_->audit(), *staff_records_, data_->secret(),
                                               cfg_.staff, cfg_.session_minutes, cfg_.policy);
+    // The test database's gate: every start and end (trainee, expiry, staff) goes through it.
+    session_gate_ = db::make_session_gate(cfg_, *data_, err);
+    if (!session_gate_) return false;
+    session_desk_ =
+        std::make_unique<SessionDesk>(*gate_, data_->local(), data_->audit(), *session_gate_);
+    staff_desk_->set_session_desk(session_desk_.get());
+    for (const db::SampleQuery& q : db::sample_queries())
+        ws_examples_.push_back({q.title_ja, q.title_en, q.sql});
 
     auto window_start = SteadyClock::now();
     platform_ = ui::Platform::open(w, err);
@@ -263,6 +305,9 @@ bool KioskApp::setup(std::string* err) {
     ms.default_lang = lang == "en" ? Lang::En : Lang::Ja;
     ms.session_minutes = cfg_.session_minutes;
     ms.extend_minutes = cfg_.extend_minutes;
+    // The workspace makes the kiosk the trainee's terminal (one seat); with PostgreSQL the
+    // trainee works elsewhere and the kiosk shows the credentials, then the next trainee.
+    ms.single_seat = session_gate_->backend() == "workspace";
     ms.records_max_age_hours = cfg_.policy.max_age_hours;
     ms.records_warn_age_hours = cfg_.policy.warn_age_hours;
     ms.staff_idle = std::chrono::seconds(cfg_.staff.idle_seconds);
@@ -271,9 +316,12 @@ bool KioskApp::setup(std::string* err) {
     state_ = initial_state(ms, clock_.now());
 
     worker_ = std::make_unique<Worker>(
-        *data_, *gate_, cfg_.policy.seats, [this] { return clock_.now(); },
+        *data_, *gate_, *session_desk_, cfg_.policy.seats, [this] { return clock_.now(); },
         [] { ui::Platform::wake_up(); });
     worker_->set_staff_desk(staff_desk_.get(), {});
+    // First of all: close what a crash or the last run left open, and what outlived its time.
+    worker_->sweep_sessions(true);
+    next_sweep_ = SteadyClock::now() + kSweepEvery;
     queue_.set_wake_up([] { ui::Platform::wake_up(); });
     if (opt_.demo || !opt_.script_path.empty()) {
         auto sim = std::make_unique<drivers::SimulatedReader>();
@@ -306,7 +354,71 @@ void KioskApp::feed(const Event& e) {
     }
     state_ = std::move(s.state);
     if (s.changed) need_frames_ = std::max(need_frames_, 2);
+    sync_workspace();  // closed (and its last query audited) before the end reaches the worker
     for (Effect& fx : s.effects) worker_->submit(std::move(fx));
+}
+
+void KioskApp::sync_workspace() {
+    if (session_gate_->backend() != "workspace") return;
+    const std::int64_t want = state_.session ? state_.session->record.id : 0;
+    if (want == ws_session_) return;
+    if (ws_session_ != 0) close_workspace();
+    if (want != 0) open_workspace(*state_.session);
+}
+
+void KioskApp::open_workspace(const SessionView& session) {
+    ws_session_ = session.record.id;
+    ws_problem_.clear();
+    std::string err;
+    try {
+        ws_audit_ = std::make_unique<db::AuditStore>(data_->path_of(db::DataDir::kAuditDb), false);
+    } catch (const std::exception& e) {
+        err = std::string("the audit trail cannot be opened for the workspace: ") + e.what();
+    }
+    if (ws_audit_)
+        ws_ =
+            db::SqlWorkspace::open(db::workspace_db_path(cfg_, *data_), QueryLimits{},
+                                   {ws_audit_.get(), "workspace", session.record.trainee_no}, &err);
+    if (!ws_) {
+        // Fail secure: no workspace without its audit; the screen says the test database is
+        // unavailable and the session can still be ended.
+        ws_audit_.reset();
+        ws_problem_ = err;
+        spdlog::error("session {}: the workspace could not be opened: {}", ws_session_, err);
+    } else {
+        ws_view_ = std::make_unique<ui::WorkspaceView>();
+    }
+    if (opt_.trace)
+        fmt::print("trace workspace {} session={}\n", ws_ ? "opened" : "unavailable", ws_session_);
+    need_frames_ = std::max(need_frames_, 2);
+}
+
+void KioskApp::close_workspace() {
+    ws_.reset();  // cancels a running query, joins its thread, audits the last query
+    ws_view_.reset();
+    ws_audit_.reset();
+    ws_running_ = false;
+    ws_last_query_.clear();
+    if (opt_.trace) fmt::print("trace workspace closed session={}\n", ws_session_);
+    ws_session_ = 0;
+    ws_problem_.clear();
+    need_frames_ = std::max(need_frames_, 2);
+}
+
+// The workspace's controls as drawn (tests click them): " ws_run@x,y ws_editor@x,y ...".
+std::string KioskApp::workspace_trace() const {
+    if (!ws_view_) return "";
+    static constexpr const char* names[] = {"none", "run", "cancel", "example", "previous", "next"};
+    std::string out;
+    for (const ui::WorkspaceControl& c : ws_view_->controls)
+        if (c.action != ui::WorkspaceAction::Example)
+            out += fmt::format(" ws_{}@{},{}", names[static_cast<int>(c.action)],
+                               static_cast<int>(c.center().x), static_cast<int>(c.center().y));
+    if (ws_view_->editor_max.x > ws_view_->editor_min.x)
+        out += fmt::format(" ws_editor@{},{}",
+                           static_cast<int>((ws_view_->editor_min.x + ws_view_->editor_max.x) / 2),
+                           static_cast<int>((ws_view_->editor_min.y + ws_view_->editor_max.y) / 2));
+    return out;
 }
 
 void KioskApp::feed_card_event(const CardEvent& ce) {
@@ -344,6 +456,7 @@ void KioskApp::frame(const std::string& shot) {
     if (enter >= 0 && enter < IM_ARRAYSIZE(io.KeysDown)) io.KeysDown[enter] = enter_down_;
     enter_down_ = false;
 
+    const auto frame_start = SteadyClock::now();
     platform_->begin_frame();
     Now now = clock_.now();
     ui::FrameRecord record;
@@ -354,6 +467,13 @@ void KioskApp::frame(const std::string& shot) {
     ctx.record = &record;
     ui::StaffFrame staff_frame;
     ctx.staff = &staff_frame;
+    ui::WorkspaceFrame ws_frame;
+    ws_frame.workspace = ws_.get();
+    ws_frame.view = ws_view_.get();
+    ws_frame.examples = &ws_examples_;
+    ws_frame.problem = ws_problem_;
+    const bool ws_drawn = ws_session_ != 0 && state_.screen == Screen::Session;
+    if (ws_session_ != 0) ctx.workspace = &ws_frame;
     const bool tray = opt_.demo && opt_.windowed && !script_running_;
     std::vector<Intent> intents;
     if (tray) {  // the kiosk's screen on the left, the demo's card tray right of it
@@ -367,7 +487,27 @@ void KioskApp::frame(const std::string& shot) {
     }
     std::string err;
     if (!platform_->end_frame(shot, &err)) pending_shot_error_ = err;
+    const auto frame_end = SteadyClock::now();
+    last_frame_ = frame_end;
     last_record_ = std::move(record);
+    if (ws_frame.action != ui::WorkspaceAction::None) need_frames_ = std::max(need_frames_, 2);
+    kiosk::QueryStatus qs;
+    if (ws_) qs = ws_->poll();
+    ws_running_ = ws_drawn && qs.running();
+    if (opt_.trace && ws_drawn) {
+        // Each frame's time while the workspace is on screen (issue 10: under 33 ms while a
+        // query runs and while the grid pages), and each query's outcome as it changes.
+        fmt::print(
+            "trace frame_us={} workspace running={} first_row={}\n",
+            std::chrono::duration_cast<std::chrono::microseconds>(frame_end - frame_start).count(),
+            qs.running() ? 1 : 0, ws_view_ ? ws_view_->first_row : 0);
+        std::string q = fmt::format("trace workspace query id={} outcome={} rows={}", qs.id,
+                                    kiosk::query_outcome_name(qs.outcome), qs.rows);
+        if (qs.id != 0 && q != ws_last_query_) {
+            ws_last_query_ = q;
+            fmt::print("{} ms={:.1f}\n", q, qs.elapsed.count() / 1000.0);
+        }
+    }
     if (opt_.trace) {  // the screen and where its controls are, when they change (tests click them)
         std::string sig = fmt::format(
             "trace screen {} lang {} reader {}", screen_name(state_.screen), lang_code(state_.lang),
@@ -375,6 +515,25 @@ void KioskApp::frame(const std::string& shot) {
         for (const ui::Control& c : last_record_.controls)
             sig += fmt::format(" {}@{},{}", intent_name(c.intent), static_cast<int>(c.center().x),
                                static_cast<int>(c.center().y));
+        if (ws_drawn) sig += workspace_trace();
+        if (state_.screen == Screen::Session && state_.session && state_.session->credentials) {
+            // The PostgreSQL credentials on screen: which of them were drawn (never the password
+            // itself: it is shown once and never logged).
+            const GateCredentials& c = *state_.session->credentials;
+            const ui::Strings& st = ui::strings(state_.lang);
+            std::string drawn;
+            auto note = [&](const char* what, ui::Text label, const std::string& value) {
+                if (last_record_.has_text(st[label]) && last_record_.has_text(value))
+                    drawn += (drawn.empty() ? "" : ",") + std::string(what);
+            };
+            note("host", ui::Text::CredHost, c.host);
+            note("port", ui::Text::CredPort, std::to_string(c.port));
+            note("database", ui::Text::CredDatabase, c.database);
+            note("user", ui::Text::CredUser, c.role);
+            note("password", ui::Text::CredPassword, c.password);
+            note("valid_until", ui::Text::CredValidUntil, "");
+            sig += fmt::format(" credentials role={} drawn={}", c.role, drawn);
+        }
         if (sig != last_trace_) {
             fmt::print("{}\n", sig);
             last_trace_ = sig;
@@ -590,6 +749,9 @@ double KioskApp::wait_seconds() {
     if (need_frames_ > 0 || !pending_shot_.empty()) return 0;
     Now now = clock_.now();
     MonoTime wait = 60s;
+    if (ws_running_)  // the query's progress and rows on screen
+        wait = std::max(MonoTime{0}, std::chrono::duration_cast<MonoTime>(
+                                         kQueryFrame - (SteadyClock::now() - last_frame_)));
     if (auto d = next_deadline(state_)) wait = std::min(wait, std::max(MonoTime{0}, *d - now.mono));
     // The screen's clock changes each minute; the countdown and the clock on screen each second.
     auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -601,6 +763,8 @@ double KioskApp::wait_seconds() {
         wait = std::min(wait, MonoTime{60'000 - wall_ms % 60'000 + 5});
     auto to_refresh = std::chrono::duration_cast<MonoTime>(next_refresh_ - SteadyClock::now());
     wait = std::min(wait, std::max(MonoTime{0}, to_refresh));
+    auto to_sweep = std::chrono::duration_cast<MonoTime>(next_sweep_ - SteadyClock::now());
+    wait = std::min(wait, std::max(MonoTime{0}, to_sweep));
     if (script_running_ && resume_at_ != SteadyClock::time_point{}) {
         auto r = std::chrono::duration_cast<MonoTime>(resume_at_ - SteadyClock::now());
         wait = std::min(wait, std::max(MonoTime{0}, r));
@@ -637,6 +801,12 @@ int KioskApp::run() {
         }
         Now now = clock_.now();
         if (auto d = next_deadline(state_); d && *d <= now.mono) feed(Tick{});
+        if (SteadyClock::now() >= next_sweep_) {  // sessions end at their time, kiosk or not
+            worker_->sweep_sessions(false);
+            next_sweep_ = SteadyClock::now() + kSweepEvery;
+        }
+        if (ws_running_ && SteadyClock::now() - last_frame_ >= kQueryFrame)
+            need_frames_ = std::max(need_frames_, 1);  // the running query's progress and rows
         if (SteadyClock::now() >= next_refresh_) {
             worker_->submit(RefreshRecords{});
             next_refresh_ = SteadyClock::now() + 60s;
@@ -682,7 +852,8 @@ int KioskApp::run() {
         platform_->wait(wait_seconds());
     }
     full_fonts_.reset();
-    worker_.reset();  // finishes what it is doing
+    if (ws_session_ != 0) close_workspace();  // the session itself is closed by the next recover()
+    worker_.reset();                          // finishes what it is doing
     reader_->stop();
     return status;
 }

@@ -5,17 +5,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "db/data_dir.h"
 #include "db/mirror_store.h"
+#include "kiosk/session_gate.h"
 #include "kiosk/staff_machine.h"
 
 namespace kiosk::app {
 
-Worker::Worker(db::DataDir& data, Gatekeeper& gatekeeper, int seats, Clock clock, WakeUp wake_up)
+Worker::Worker(db::DataDir& data, Gatekeeper& gatekeeper, SessionDesk& sessions, int seats,
+               Clock clock, WakeUp wake_up)
     : data_(data),
       gate_(gatekeeper),
+      sessions_(sessions),
       seats_(seats),
       clock_(std::move(clock)),
       wake_up_(std::move(wake_up)),
@@ -45,6 +49,14 @@ void Worker::submit(Effect e) {
     cv_.notify_all();
 }
 
+void Worker::sweep_sessions(bool restart) {
+    {
+        std::lock_guard lock(mu_);
+        todo_.push_back(Sweep{restart});
+    }
+    cv_.notify_all();
+}
+
 std::vector<Event> Worker::take_events() {
     std::lock_guard lock(mu_);
     return std::exchange(done_, {});
@@ -60,16 +72,20 @@ void Worker::run() {
     for (;;) {
         cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
         if (stop_) return;
-        Effect e = std::move(todo_.front());
+        Job job = std::move(todo_.front());
         todo_.pop_front();
         running_ = true;
         lock.unlock();
-        Event answer = carry_out(e);
+        std::optional<Event> answer;
+        if (auto* e = std::get_if<Effect>(&job))
+            answer = carry_out(*e);
+        else
+            answer = sweep(std::get<Sweep>(job));
         lock.lock();
         running_ = false;
-        done_.push_back(std::move(answer));
+        if (answer) done_.push_back(std::move(*answer));
         lock.unlock();
-        if (wake_up_) wake_up_();
+        if (answer && wake_up_) wake_up_();
         lock.lock();
     }
 }
@@ -93,14 +109,35 @@ Event Worker::carry_out(const Effect& effect) {
         return r;
     }
     if (auto* e = std::get_if<StartSession>(&effect)) {
+        // A fresh decision, then the test database's gate, then the session record (SessionDesk).
         Gatekeeper::StartRequest req;
         req.card = e->uid;
         req.minutes = e->minutes;
-        TapResult r = gate_.start_session(req, at, "kiosk");
-        return SessionStarted{e->request, std::move(r), std::nullopt, ""};
+        SessionStart started = sessions_.start(std::move(req), at, "kiosk");
+        SessionStarted answer{e->request, std::move(started.tap), std::nullopt, ""};
+        if (started.ticket) answer.credentials = credentials_of(*started.ticket);
+        if (started.unavailable) {
+            spdlog::error("the test database is unavailable: {}", started.gate_error);
+            answer.error = std::string(kGateUnavailableMessage);
+        }
+        return answer;
     }
     if (auto* e = std::get_if<EndSession>(&effect)) {
-        bool ok = gate_.end_session(e->session_id, at, "kiosk", e->reason, &err);
+        // The machine ends a session when the trainee asks ("ended") or at its time
+        // ("expired"); a sweep or staff may have closed it first: then there is nothing to do.
+        const EndCause cause =
+            e->reason == "expired"
+                ? EndCause::Expired
+                : end_cause_from_name(e->reason).value_or(EndCause::EndedByTrainee);
+        std::vector<SessionRecord> open;
+        if (!data_.local().active_sessions(Instant{}, &open, &err)) {
+            spdlog::error("session {} could not be ended: {}", e->session_id, err);
+            return SessionEndDone{e->session_id, false, err};
+        }
+        if (std::none_of(open.begin(), open.end(),
+                         [&](const SessionRecord& s) { return s.id == e->session_id; }))
+            return SessionEndDone{e->session_id, true, ""};
+        bool ok = sessions_.end(e->session_id, cause, at, "kiosk", &err);
         if (!ok) spdlog::error("session {} could not be ended: {}", e->session_id, err);
         return SessionEndDone{e->session_id, ok, err};
     }
@@ -139,6 +176,25 @@ Event Worker::carry_out(const Effect& effect) {
         return Tick{};
     }
     // RefreshRecords: the mirror's age and the free seats for the status strip.
+    return records_status(at);
+}
+
+std::optional<Event> Worker::sweep(const Sweep& sw) {
+    const Instant at = clock_().wall;
+    SweepReport report;
+    std::string err;
+    bool ok = sw.restart ? sessions_.recover(at, "kiosk", &report, &err)
+                         : sessions_.expire_due(at, "kiosk", &report, &err);
+    for (const std::string& line : report.lines) spdlog::info("sessions: {}", line);
+    if (!ok)
+        spdlog::error("sessions: {} failed: {}", sw.restart ? "recovery at start-up" : "expiry",
+                      err);
+    if (report.closed == 0) return std::nullopt;
+    return records_status(at);  // seats were freed
+}
+
+RecordsStatus Worker::records_status(Instant at) {
+    std::string err;
     RecordsStatus s;
     s.seats = seats_;
     std::optional<FeedState> feed;

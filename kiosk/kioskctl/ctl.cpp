@@ -5,8 +5,7 @@
 #include "db/data_dir.h"
 #include "db/local_store.h"
 #include "db/mirror_store.h"
-#include "db/pg_gate.h"
-#include "db/workspace_gate.h"
+#include "db/session_gates.h"
 #include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
@@ -46,21 +45,9 @@ Gatekeeper& Ctl::gatekeeper() {
 
 SessionGate& Ctl::gate() {
     if (!gate_) {
-        const Config& c = config();
-        if (c.session_backend == "postgres") {
-            db::PgGateOptions o;
-            o.pg = c.postgres;
-            o.seats = c.policy.seats;
-            std::string err;
-            if (!db::kiosk_id_of_data_dir(data().dir(), &o.kiosk_id, &err)) throw CtlError(err);
-            auto g = db::PgGate::create(o, &err);
-            if (!g) throw CtlError(err);
-            gate_ = std::move(g);
-        } else {
-            std::string path =
-                c.workspace_db.empty() ? data().path_of("testdb.sqlite") : c.workspace_db;
-            gate_ = std::make_unique<db::WorkspaceGate>(path);
-        }
+        std::string err;
+        gate_ = db::make_session_gate(config(), data(), &err);
+        if (!gate_) throw CtlError(err);
     }
     return *gate_;
 }

@@ -4,7 +4,14 @@ emulator (issue 8 item 9). An emulated tap gives the granted screen, another car
 (screenshots of the X display that differ, and the audit rows of both decisions); a real click
 (xdotool) on "Start" opens the session; pcscd killed mid-session leaves the session on screen with
 the status saying the reader is gone (and back when pcscd is); a real click on "End session"
-returns to idle and ends it (sessions and audit). argv[1] = build directory. Takes the machine's one pcscd (RESOURCE_LOCK)."""
+returns to idle and ends it (sessions and audit).
+Issue 10 on the real program: the granted Start opens the built-in workspace (the SessionDesk's
+gate, audited gate.open); a query typed into the editor (xdotool type) and run (a real click)
+shows its rows on screen and lands in the audit (workspace.query with its text and row count);
+End session closes the workspace and the session (session.end with cause "trainee", backend
+"workspace"); a kiosk killed mid-session (SIGKILL) and started again recovers the session left
+over (session.end with cause "restart"). argv[1] = build directory. Takes the machine's one pcscd
+(RESOURCE_LOCK)."""
 import hashlib
 import json
 import os
@@ -62,6 +69,8 @@ class Kiosk:
         return self.expect(f"trace screen {name} ", timeout)
 
     def control(self, intent):
+        """Where a control of the screen drawn last is: an intent, or a workspace control
+        ("ws_editor", "ws_run", "ws_next", ...)."""
         for word in (self.screen or "").split():
             if word.startswith(intent + "@"):
                 x, y = word.split("@")[1].split(",")
@@ -77,6 +86,12 @@ class Kiosk:
         self.proc.terminate()
         rc = self.proc.wait(timeout=10)
         assert rc == 0, (rc, self.proc.stderr.read())
+
+
+def kill_hard(k):
+    """A crash: SIGKILL, no clean-up of any kind."""
+    k.proc.kill()
+    k.proc.wait(timeout=10)
 
 
 def kioskctl(build, data, *args):
@@ -116,6 +131,20 @@ def audit_rows(build, data):
     return json.loads(kioskctl(build, data, "audit", "export", "--format", "json"))
 
 
+def type_text(x, text):
+    subprocess.run(["xdotool", "type", "--delay", "30", text], env=x.env(), check=True,
+                   timeout=60)
+
+
+def open_sessions(build, data, trainee):
+    """The trainee's sessions not ended in the store (also those whose time is up)."""
+    return [s for s in json.loads(kioskctl(build, data, "sessions", "--all", "--json"))
+            if s["trainee_no"] == trainee and s["ended_at"] is None]
+
+
+QUERY = "SELECT patient_id, sex, birth_year FROM patients ORDER BY patient_id LIMIT 25"
+
+
 def main():
     build = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(prefix="kiosk-e2e-") as tmp:
@@ -150,34 +179,81 @@ def main():
                 assert all(r["actor"] == "Virtual PCD 00 00" for r in rows[-2:]), rows[-2:]
                 assert rows[-2]["trainee_no"] == "D-0001" and rows[-1]["trainee_no"] == "D-0005"
 
-                # A real click on "Start", then on "End session".
+                # A real click on "Start": the workspace opens (the SessionDesk's gate).
                 card = tap(GRANTED)
                 k.wait_screen("granted")
                 lift(card)
                 click(x, k.control("start"))
+                k.expect("trace workspace opened")
                 k.wait_screen("session")
-                active = json.loads(kioskctl(build, data, "sessions", "--json"))
-                mine = [s for s in active if s["trainee_no"] == "D-0001" and s["active"]]
-                assert len(mine) == 1, active
+                mine = open_sessions(build, data, "D-0001")
+                assert len(mine) == 1, mine
+                opens = [r for r in audit_rows(build, data) if r["kind"] == "gate.open"]
+                assert opens and opens[-1]["outcome"] == "ok" and json.loads(
+                    opens[-1]["detail"])["backend"] == "workspace", opens
+
+                # A query typed into the editor and run with a real click: rows on screen, audited.
+                assert " ws_editor@" in k.screen, k.screen  # the session screen is the workspace
+                before_png = grab(x, tmp + "/workspace-empty.png")
+                click(x, k.control("ws_editor"))
+                type_text(x, QUERY)
+                time.sleep(0.3)
+                click(x, k.control("ws_run"))
+                done = k.expect("trace workspace query ", where="outcome=done", timeout=30)
+                assert " rows=25 " in done, done
+                time.sleep(0.3)
+                rows_png = grab(x, tmp + "/workspace-rows.png")
+                assert rows_png != before_png, "the workspace looks the same after the query"
+                queries = [r for r in audit_rows(build, data) if r["kind"] == "workspace.query"]
+                assert queries, "the query is not in the audit"
+                q = json.loads(queries[-1]["detail"])
+                assert (q["sql"] == QUERY and q["rows"] == 25 and queries[-1]["outcome"] == "done"
+                        and queries[-1]["trainee_no"] == "D-0001"), queries[-1]
+
                 # The reader disappears mid-session: the session goes on, the status says so.
                 pcscd.kill()
                 k.expect("trace screen session ", where=" reader lost")
                 pcscd.start()
                 k.expect("trace screen session ", where=" reader ok", timeout=20)
+                # A real click on "End session": the workspace closes, the gate closes (audited).
                 click(x, k.control("end_session"))
+                k.expect("trace workspace closed")
                 k.wait_screen("session_ended")
                 k.wait_screen("idle", timeout=30)  # on ok, or after 10 s
                 time.sleep(0.5)
-                active = json.loads(kioskctl(build, data, "sessions", "--json"))
-                assert not [s for s in active if s["trainee_no"] == "D-0001" and s["active"]], active
+                assert not open_sessions(build, data, "D-0001")
                 ends = [r for r in audit_rows(build, data) if r["kind"] == "session.end"]
-                assert ends and json.loads(ends[-1]["detail"]) == {
-                    "reason": "ended", "session": mine[0]["id"]}, ends
+                end = json.loads(ends[-1]["detail"]) if ends else {}
+                assert (end.get("session") == mine[0]["id"] and end.get("cause") == "trainee"
+                        and end.get("backend") == "workspace"), ends
+
+                # A crash mid-session, then the kiosk again: the session left over is recovered.
+                card = tap(GRANTED)
+                k.wait_screen("granted")
+                lift(card)
+                click(x, k.control("start"))
+                k.expect("trace workspace opened")
+                left_over = open_sessions(build, data, "D-0001")
+                assert len(left_over) == 1, left_over
+                kill_hard(k)
+                assert open_sessions(build, data, "D-0001") == left_over, "closed without a kiosk"
+                k = Kiosk(build, ["--config", cfg], x.env())
+                k.expect("trace first_frame_ns=")
+                deadline = time.monotonic() + 15
+                while open_sessions(build, data, "D-0001") and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert not open_sessions(build, data, "D-0001"), "not recovered at start-up"
+                ends = [r for r in audit_rows(build, data) if r["kind"] == "session.end" and
+                        json.loads(r["detail"]).get("session") == left_over[0]["id"]]
+                assert len(ends) == 1 and json.loads(ends[0]["detail"])["cause"] == "restart" \
+                    and ends[0]["actor"] == "kiosk", ends
+                k.wait_screen("idle")
             finally:
                 if k.proc.poll() is None:
                     k.stop()
-    print("kiosk e2e: granted and refused screens differ, both audited; Start and End session "
-          "clicked for real; session ended")
+    print("kiosk e2e: granted and refused screens differ, both audited; Start opened the "
+          "workspace, a typed query showed 25 rows and was audited; End session closed it "
+          "(cause trainee); a session left by a crash was recovered at start-up (cause restart)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include "db/sql_workspace.h"
 #include "db/testdb.h"
 #include "ui/screen_kit.h"
+#include "ui/screens.h"
 #include "ui/workspace_screen.h"
 #include "ui_harness.h"
 
@@ -164,6 +165,54 @@ TEST_P(WorkspaceScreen, CancelStopsARunawayQuery) {
     until_done();
     EXPECT_EQ(ws_->poll().outcome, kiosk::QueryOutcome::Cancelled);
     EXPECT_TRUE(record_.has_text(s()[ui::Text::WorkspaceCancelled]));
+}
+
+// The session screen with the workspace (UiContext::workspace, as the kiosk program hands it):
+// one row with the time left and "End session" over the workspace, which fills the rest of the
+// screen without scrolling; End session is touchable; without a workspace (it could not be opened)
+// the screen says the test database is unavailable and End session stays.
+TEST_P(WorkspaceScreen, TheSessionScreenCarriesTheWorkspace) {
+    const kiosk::Now now{std::chrono::minutes(1),
+                         kiosk::Instant{std::chrono::seconds(1'780'000'000)}};
+    state_.screen = kiosk::Screen::Session;
+    kiosk::SessionView v;
+    v.record.id = 7;
+    v.record.trainee_no = "T-1";
+    v.record.started_at = now.wall;
+    v.record.ends_at = now.wall + std::chrono::minutes(120);
+    v.trainee_name = "Suzuki Hanako";
+    v.deadline = now.mono + std::chrono::minutes(120);
+    state_.session = v;
+    ui::WorkspaceFrame wf;
+    wf.workspace = ws_.get();
+    wf.view = &view_;
+    wf.examples = &examples_;
+    auto draw_session = [&] {
+        record_ = {};
+        ui::UiContext c = context();
+        c.now = now;
+        c.workspace = &wf;
+        return ui::draw_screen(state_, c);
+    };
+    ui_.frame([&] { draw_session(); });
+    EXPECT_TRUE(record_.has_text(s()[ui::Text::WorkspaceExamples]));
+    EXPECT_TRUE(record_.has_text("2:00:00")) << "time left";
+    EXPECT_TRUE(record_.has_text("Suzuki Hanako"));
+    ASSERT_TRUE(view_.control(WorkspaceAction::Run));
+    EXPECT_GT(view_.editor_max.x, view_.editor_min.x);
+    EXPECT_LE(record_.content_bottom, ImGui::GetIO().DisplaySize.y) << "no scrolling";
+    const ui::Control* end = record_.control(kiosk::Intent::EndSession);
+    ASSERT_TRUE(end);
+    EXPECT_LT(end->max.y, view_.editor_min.y) << "the session row is above the workspace";
+    EXPECT_EQ(ui_.touch<kiosk::Intent>(end->center(), draw_session),
+              std::vector<kiosk::Intent>{kiosk::Intent::EndSession});
+
+    wf.workspace = nullptr;
+    wf.problem = "cannot open testdb.sqlite";
+    ui_.frame([&] { draw_session(); });
+    EXPECT_TRUE(record_.has_text(s()[ui::Text::TestDbUnavailableBody]));
+    EXPECT_TRUE(record_.has_text("cannot open testdb.sqlite"));
+    EXPECT_TRUE(record_.control(kiosk::Intent::EndSession));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothLanguages, WorkspaceScreen,
