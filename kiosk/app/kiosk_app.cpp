@@ -485,6 +485,7 @@ void KioskApp::frame(const std::string& shot) {
     } else {
         intents = ui::draw_screen(state_, ctx);
     }
+    const auto drawn_at = SteadyClock::now();
     std::string err;
     if (!platform_->end_frame(shot, &err)) pending_shot_error_ = err;
     const auto frame_end = SteadyClock::now();
@@ -498,8 +499,9 @@ void KioskApp::frame(const std::string& shot) {
         // Each frame's time while the workspace is on screen (issue 10: under 33 ms while a
         // query runs and while the grid pages), and each query's outcome as it changes.
         fmt::print(
-            "trace frame_us={} workspace running={} first_row={}\n",
+            "trace frame_us={} draw_us={} workspace running={} first_row={}\n",
             std::chrono::duration_cast<std::chrono::microseconds>(frame_end - frame_start).count(),
+            std::chrono::duration_cast<std::chrono::microseconds>(drawn_at - frame_start).count(),
             qs.running() ? 1 : 0, ws_view_ ? ws_view_->first_row : 0);
         std::string q = fmt::format("trace workspace query id={} outcome={} rows={}", qs.id,
                                     kiosk::query_outcome_name(qs.outcome), qs.rows);
