@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -92,6 +93,21 @@ void FeedParser::LineIndex::add(std::uint64_t hash, std::int64_t line) {
     ++used_;
 }
 
+void FeedParser::LineIndex::reserve(size_t entries) {
+    size_t slots = 1024;
+    while (slots < entries * 2) slots *= 2;
+    if (slots <= slots_.size()) return;
+    std::vector<std::pair<std::uint64_t, std::int64_t>> old(slots);
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (const auto& e : old) {
+        if (e.first == 0) continue;
+        size_t i = e.first & mask;
+        while (slots_[i].first != 0) i = (i + 1) & mask;
+        slots_[i] = e;
+    }
+}
+
 void FeedParser::LineIndex::grow() {
     std::vector<std::pair<std::uint64_t, std::int64_t>> old(
         std::max<size_t>(1024, slots_.size() * 2));
@@ -108,6 +124,13 @@ void FeedParser::LineIndex::grow() {
 FeedParser::FeedParser(CsvReader& reader, FeedParseOptions options)
     : reader_(reader), options_(options) {
     for (int& c : columns_) c = -1;
+    // Capped, so that a wrong hint costs little: a larger file still grows as it is read.
+    const auto expected = static_cast<size_t>(
+        std::clamp<std::int64_t>(options.expected_rows, 0, std::int64_t{4} << 20));
+    if (expected > 0) {
+        certificate_lines_.reserve(expected);
+        trainees_.reserve(expected / 4);
+    }
 }
 
 void FeedParser::add_error(std::string msg) {

@@ -35,6 +35,9 @@ struct FeedRow {
 struct FeedParseOptions {
     std::int64_t max_invalid_rows = 0;  // invalid rows skipped (listed) before the file is rejected
     size_t max_errors = 100;            // errors listed before stopping with "… more errors"
+    // About how many rows the file holds (e.g. its size over a typical row's): the indexes of
+    // certificate numbers and trainees are sized for it once instead of growing row by row.
+    std::int64_t expected_rows = 0;
 };
 
 class FeedParser {
@@ -107,6 +110,7 @@ private:
         // The line recorded for `hash`, 0 when none.
         std::int64_t find(std::uint64_t hash) const;
         void add(std::uint64_t hash, std::int64_t line);  // hash not yet recorded
+        void reserve(size_t entries);
 
     private:
         void grow();

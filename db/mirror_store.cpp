@@ -577,13 +577,15 @@ struct SnapshotImport::Impl {
         return db.last_insert_rowid();
     }
     // Direct mode writes a trainee into main.trainees while the trainee numbers come in order;
-    // from the first one out of order on, the rest are staged (without a digest) and inserted in
-    // key order, with their digest over all their rows, at the end. Returns whether it was written.
+    // from the first one out of order on, the rest are staged (with the digest of their first
+    // run, rewritten at the end for those whose rows resume later) and inserted in key order by
+    // one statement at the end. Returns whether it was written (else *staged_row is its rowid in
+    // the staging table).
     std::string last_trainee_no;
     bool trainees_unordered = false;
     std::optional<Statement> stage_trainee;
 
-    bool put_first_trainee(const StoredRow& r, const Digest& digest) {
+    bool put_first_trainee(const StoredRow& r, const Digest& digest, std::int64_t* staged_row) {
         if (!trainees_unordered) {
             if (last_trainee_no.empty() || r.trainee_no > last_trainee_no) {
                 last_trainee_no.assign(r.trainee_no);
@@ -594,14 +596,16 @@ struct SnapshotImport::Impl {
             stage_trainee.emplace(db.prepare(fmt::format(kInsertTrainee, "temp.stage_")));
         }
         auto& t = *stage_trainee;
+        std::string blob = digest_blob(digest);
         t.bind_static(1, r.trainee_no)
             .bind_static(2, r.name)
             .bind_static(3, r.affiliation)
             .bind(4, r.request_accepted_on)
             .bind(5, r.user_since)
-            .bind_null(6);
+            .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
         t.run();
         t.reset();
+        *staged_row = db.last_insert_rowid();
         return false;
     }
 
@@ -655,7 +659,7 @@ struct SnapshotImport::Impl {
             st.in_file = true;
             if (!st.in_mirror) ++trainees_new;
             if (direct) {
-                st.written = put_first_trainee(rows.front(), run_digest);
+                st.written = put_first_trainee(rows.front(), run_digest, &st.staged_row);
             } else if (stage_early && !(st.stored && *st.stored == run_digest)) {
                 st.staged_row = put_trainee(rows.front(), run_digest);
                 write = true;
@@ -682,38 +686,34 @@ struct SnapshotImport::Impl {
                 "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
                 "course, course_code, provider, completed_on, status, file_order FROM "
                 "temp.stage_certificates ORDER BY certificate_no");
-        if (direct && trainees_unordered) {
-            // In key order, each with the digest of all its rows (read from `states`).
-            auto staged = db.prepare(
-                "SELECT trainee_no, name, affiliation, request_accepted_on, user_since FROM "
-                "temp.stage_trainees ORDER BY trainee_no");
-            auto& t = insert_trainee;
-            while (staged.step()) {
-                const std::string no = staged.column_text(0);
-                auto it = states.find(no);
-                if (it == states.end())
-                    throw SqliteError(fmt::format("trainee {} was staged but not counted", no), 1);
-                std::string blob = digest_blob(it->second.file);
-                t.bind(1, no)
-                    .bind(2, staged.column_text(1))
-                    .bind(3, staged.column_text(2))
-                    .bind(4, staged.column_opt_text(3))
-                    .bind(5, staged.column_opt_text(4))
-                    .bind_blob(6, blob.data(), static_cast<int>(blob.size()));
-                t.run();
-                t.reset();
-            }
-        }
         if (direct) {
-            // The trainees written at their first run whose rows resumed later.
-            auto upd = db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?");
+            // The trainees whose rows resumed after other trainees': their digest is the sum
+            // over all their runs, in main.trainees (written at their first run) or staged.
+            auto upd_main = db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?");
+            std::optional<Statement> upd_staged;
+            if (trainees_unordered)
+                upd_staged.emplace(
+                    db.prepare("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?"));
             for (const auto& [no, st] : states) {
-                if (!st.split || !st.written) continue;
+                if (!st.split) continue;
                 std::string blob = digest_blob(st.file);
-                upd.bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
-                upd.run();
-                upd.reset();
+                if (st.written) {
+                    upd_main.bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
+                    upd_main.run();
+                    upd_main.reset();
+                } else {
+                    upd_staged->bind_blob(1, blob.data(), static_cast<int>(blob.size()))
+                        .bind(2, st.staged_row);
+                    upd_staged->run();
+                    upd_staged->reset();
+                }
             }
+            if (trainees_unordered)
+                db.exec(
+                    "INSERT INTO main.trainees (trainee_no, name, affiliation, "
+                    "request_accepted_on, user_since, digest) SELECT trainee_no, name, "
+                    "affiliation, request_accepted_on, user_since, digest FROM "
+                    "temp.stage_trainees ORDER BY trainee_no");
         } else {
             // Staged early: a split trainee's digest is its sum over every run; one that ends up
             // equal to the mirror leaves the staging tables.
@@ -780,6 +780,8 @@ CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
             if (empty) db_->exec("DROP INDEX main.certificates_by_trainee");
             auto impl = std::make_unique<SnapshotImport::Impl>(*db_, empty);
             if (!empty) {
+                impl->states.reserve(
+                    static_cast<size_t>(count(*db_, "SELECT count(*) FROM main.trainees")));
                 auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
                 while (st.step()) {
                     SnapshotImport::Impl::TraineeState k;
