@@ -220,6 +220,13 @@ TEST(FeedEncodingDetection, Utf8Cp932OrNeither) {
     EXPECT_EQ(err,
               "the snapshot is neither UTF-8 nor CP932 (Shift_JIS): line 2: invalid UTF-8 (byte "
               "0x8E); line 3: invalid CP932 (byte 0xFF)");
+    // Lines of plain ASCII (checked eight bytes at a time) are still counted one by one.
+    std::string lines;
+    for (int i = 0; i < 37; ++i) lines += std::string(static_cast<size_t>(i % 11), 'x') + "\n";
+    EXPECT_EQ(detect(lines + "\x8E\x52\n\xFF\n", &err), std::nullopt);
+    EXPECT_NE(err.find("line 38: invalid UTF-8 (byte 0x8E); line 39: invalid CP932 (byte 0xFF)"),
+              std::string::npos)
+        << err;
     // UTF-8 cut inside a character, and CP932 cut after a lead byte.
     EXPECT_EQ(detect("a\n\xE5", &err), std::nullopt);
     EXPECT_EQ(err,
