@@ -658,6 +658,14 @@ std::vector<FeedLine> grouped_shuffled(const std::vector<FeedLine>& rows, std::m
     for (const auto& g : groups) out.insert(out.end(), g.begin(), g.end());
     return out;
 }
+// Trainee numbers ascending (each trainee's rows together, in their order): the layout whose
+// trainees a first sync writes straight into the mirror.
+std::vector<FeedLine> by_trainee(std::vector<FeedLine> rows) {
+    std::stable_sort(rows.begin(), rows.end(), [](const FeedLine& a, const FeedLine& b) {
+        return a.trainee_no < b.trainee_no;
+    });
+    return rows;
+}
 std::vector<FeedLine> by_date(std::vector<FeedLine> rows) {
     std::stable_sort(rows.begin(), rows.end(), [](const FeedLine& a, const FeedLine& b) {
         return a.completed_on < b.completed_on;
@@ -754,6 +762,7 @@ TEST_F(SyncOrderTest, TheMirrorIsTheSameWhateverTheOrderOfTheRows) {
     const std::vector<std::pair<std::string, std::vector<FeedLine>>> orders = {
         {"as-written", rows},
         {"grouped-shuffled", grouped_shuffled(rows, &rng)},
+        {"by-trainee", by_trainee(rows)},
         {"by-date", by_date(rows)},
         {"scattered", scattered(rows, &rng)}};
     // A first sync into an empty mirror, in each order.
