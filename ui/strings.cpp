@@ -216,7 +216,7 @@ const Strings kEnglish{
         {Text::TestDbUnavailableBanner, "⚠ The test database is unavailable"},
         {Text::TestDbUnavailableBody, "Your session could not be started — please call staff."},
         {Text::ProblemDetail, "Detail: {detail}"},
-        {Text::WorkspaceExamples, "Examples (touch one to put it in the editor)"},
+        {Text::WorkspaceExamples, "Examples (touch one to edit it)"},
         {Text::WorkspaceRun, "Run"},
         {Text::WorkspaceCancel, "Cancel"},
         {Text::WorkspaceRunning, "Running… {n} rows ({ms} ms)"},

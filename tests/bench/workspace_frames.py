@@ -22,7 +22,7 @@ GRANTED = "04D0000000000001"
 # 10,000 rows that arrive over about a second (a correlated count per visit), so that many frames
 # are drawn while the query runs and its rows stream in.
 QUERY = ("SELECT v.visit_id, v.patient_id, v.visit_date, (SELECT count(*) FROM prescriptions r "
-         "WHERE r.visit_id <= v.visit_id AND r.visit_id > v.visit_id - 200) AS nearby "
+         "WHERE r.visit_id <= v.visit_id AND r.visit_id > v.visit_id - 3000) AS nearby "
          "FROM visits v LIMIT 10000")
 
 
@@ -107,6 +107,11 @@ def main():
             click("ws_editor")
             subprocess.run(["xdotool", "type", "--delay", "10", QUERY], env=env, check=True)
             time.sleep(0.5)
+            while not lines.empty():
+                line = lines.get()
+                if line.startswith("trace frame_us="):
+                    frames.append(line)
+            typing = list(frames)  # the workspace with no result yet: the screen's own floor
             frames.clear()
             click("ws_run")
             done = expect("trace workspace query", "outcome=done", timeout=120)
@@ -131,6 +136,7 @@ def main():
             load = f.read().split()[0]
         print(f"load average {load}; query: {QUERY}")
         print(f"result: {done.split('trace workspace query ')[1]}")
+        print(summary("frames while the query was typed (no result yet)", typing))
         print(summary("frames while the query ran", running))
         print(summary(f"frames while paging ({a.pages} x Next, to row {last_row + 1})", paging))
 
