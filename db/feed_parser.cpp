@@ -299,8 +299,8 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     TraineeSeen* seen = nullptr;
     if (last_trainee_ && last_trainee_no_ == out->trainee_no) {
         seen = last_trainee_;
-    } else if (auto it = trainees_.find(out->trainee_no); it != trainees_.end()) {
-        seen = &it->second;
+    } else if (TraineeSeen* found = trainees_.find(out->trainee_no)) {
+        seen = found;
     }
     const std::array<Field, 4> kTraineeFields = {kName, kAffiliation, kRequestAcceptedOn,
                                                  kUserSince};
@@ -326,10 +326,10 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
         TraineeSeen fresh{line, 0, {}};
         for (size_t i = 0; i < kTraineeFields.size(); ++i)
             fresh.values[i] = std::hash<std::string_view>{}(value(kTraineeFields[i]));
-        seen = &trainees_.emplace(out->trainee_no, fresh).first->second;
+        seen = &(trainees_[out->trainee_no] = fresh);
     }
     if (seen != last_trainee_) {
-        last_trainee_ = seen;  // unordered_map nodes do not move: the pointer stays valid
+        last_trainee_ = seen;  // TraineeMap entries do not move: the pointer stays valid
         last_trainee_no_ = out->trainee_no;
         for (size_t i = 0; i < kTraineeFields.size(); ++i)
             last_values_[i].assign(value(kTraineeFields[i]));

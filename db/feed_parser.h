@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "db/csv_reader.h"
+#include "db/trainee_map.h"
 #include "kiosk/domain.h"
 
 namespace kiosk::db {
@@ -118,7 +118,7 @@ private:
         size_t used_ = 0;
     };
     LineIndex certificate_lines_;
-    std::unordered_map<std::string, TraineeSeen> trainees_;
+    TraineeMap<TraineeSeen> trainees_;
     // The trainee of the last valid row and its trainee-level values as written (for messages
     // and to skip the lookup for its next rows).
     TraineeSeen* last_trainee_ = nullptr;
