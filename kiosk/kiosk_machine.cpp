@@ -325,6 +325,20 @@ struct Apply {
         return true;
     }
 
+    bool operator()(const SessionClosed& e) {
+        if (!s.session || s.session->record.id != e.session_id) return false;
+        fx.push_back(RefreshRecords{});
+        s.ended_session = s.session->record;
+        s.ended_reason = e.reason == "expired" ? "expired" : "staff";
+        s.session.reset();
+        if (s.screen == Screen::Staff) return true;  // staff mode stays; the session is gone
+        s.result.reset();
+        s.overlay = Overlay::None;
+        s.screen = Screen::SessionEnded;
+        s.screen_until = now.mono + s.settings.notice_timeout;
+        return true;
+    }
+
     bool operator()(const SessionEndDone& e) {
         if (e.ok) {
             fx.push_back(RefreshRecords{});
@@ -422,7 +436,7 @@ std::string_view event_name(const Event& e) {
     static constexpr std::array<std::string_view, std::variant_size_v<Event>> names{
         "tick",           "card_presented", "card_removed",    "reader_lost",      "reader_back",
         "intent",         "decided",        "session_started", "session_end_done", "extended",
-        "records_status", "staff_input",    "staff_reply"};
+        "records_status", "staff_input",    "staff_reply",     "session_closed"};
     return names[e.index()];
 }
 

@@ -133,6 +133,13 @@ struct SessionEndDone {
     bool ok = true;
     std::string error;
 };
+// A session found closed by someone else (the periodic sweep at its time, staff at another
+// terminal, the gate losing it): the program's sweep reports it. When it is the session on this
+// kiosk's screen, the screen is cleared (nothing to end: it is already closed and audited).
+struct SessionClosed {
+    std::int64_t session_id = 0;
+    std::string reason;  // the record's end reason: "expired", "staff", "trainee", ...
+};
 // The answer to Effect ExtendSession: ok and the new end, or the fresh decision that refused it.
 struct Extended {
     std::uint64_t request = 0;
@@ -150,7 +157,7 @@ struct RecordsStatus {
 
 using Event = std::variant<Tick, CardPresented, CardRemoved, ReaderLost, ReaderBack, IntentEvent,
                            Decided, SessionStarted, SessionEndDone, Extended, RecordsStatus,
-                           StaffInputEvent, StaffReply>;
+                           StaffInputEvent, StaffReply, SessionClosed>;
 std::string_view event_name(const Event& e);
 
 // ---- Effects (out of the machine; the program carries them out, answers come back as Events) --

@@ -804,7 +804,7 @@ int KioskApp::run() {
         Now now = clock_.now();
         if (auto d = next_deadline(state_); d && *d <= now.mono) feed(Tick{});
         if (SteadyClock::now() >= next_sweep_) {  // sessions end at their time, kiosk or not
-            worker_->sweep_sessions(false);
+            worker_->sweep_sessions(false, state_.session ? state_.session->record.id : 0);
             next_sweep_ = SteadyClock::now() + kSweepEvery;
         }
         if (ws_running_ && SteadyClock::now() - last_frame_ >= kQueryFrame)

@@ -49,10 +49,10 @@ void Worker::submit(Effect e) {
     cv_.notify_all();
 }
 
-void Worker::sweep_sessions(bool restart) {
+void Worker::sweep_sessions(bool restart, std::int64_t on_screen) {
     {
         std::lock_guard lock(mu_);
-        todo_.push_back(Sweep{restart});
+        todo_.push_back(Sweep{restart, on_screen});
     }
     cv_.notify_all();
 }
@@ -76,16 +76,16 @@ void Worker::run() {
         todo_.pop_front();
         running_ = true;
         lock.unlock();
-        std::optional<Event> answer;
+        std::vector<Event> answers;
         if (auto* e = std::get_if<Effect>(&job))
-            answer = carry_out(*e);
+            answers.push_back(carry_out(*e));
         else
-            answer = sweep(std::get<Sweep>(job));
+            answers = sweep(std::get<Sweep>(job));
         lock.lock();
         running_ = false;
-        if (answer) done_.push_back(std::move(*answer));
+        for (Event& a : answers) done_.push_back(std::move(a));
         lock.unlock();
-        if (answer && wake_up_) wake_up_();
+        if (!answers.empty() && wake_up_) wake_up_();
         lock.lock();
     }
 }
@@ -179,7 +179,7 @@ Event Worker::carry_out(const Effect& effect) {
     return records_status(at);
 }
 
-std::optional<Event> Worker::sweep(const Sweep& sw) {
+std::vector<Event> Worker::sweep(const Sweep& sw) {
     const Instant at = clock_().wall;
     SweepReport report;
     std::string err;
@@ -189,8 +189,23 @@ std::optional<Event> Worker::sweep(const Sweep& sw) {
     if (!ok)
         spdlog::error("sessions: {} failed: {}", sw.restart ? "recovery at start-up" : "expiry",
                       err);
-    if (report.closed == 0) return std::nullopt;
-    return records_status(at);  // seats were freed
+    std::vector<Event> out;
+    if (sw.on_screen != 0) {
+        // The session on screen: closed by this sweep, or by anyone since the last one?
+        std::vector<SessionRecord> all;
+        if (data_.local().list_sessions(false, at, &all, &err)) {
+            for (const SessionRecord& s : all)
+                if (s.id == sw.on_screen && s.ended_at) {
+                    spdlog::info("sessions: session #{} on screen was closed ({})", s.id,
+                                 s.end_reason);
+                    out.push_back(SessionClosed{s.id, s.end_reason});
+                }
+        } else {
+            spdlog::error("sessions: {}", err);
+        }
+    }
+    if (report.closed > 0 || !out.empty()) out.push_back(records_status(at));  // seats freed
+    return out;
 }
 
 RecordsStatus Worker::records_status(Instant at) {

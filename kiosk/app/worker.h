@@ -47,7 +47,9 @@ public:
     // its time), false is SessionDesk::expire_due (periodic: sessions end at their time even with
     // nobody at the kiosk). Audited by the desk; answered with the records' status when it closed
     // something.
-    void sweep_sessions(bool restart);
+    // `on_screen` (0: none) is the session the kiosk's screen shows: when the sweep, or anyone
+    // else (staff at another terminal), has closed it, the answer is a SessionClosed for it.
+    void sweep_sessions(bool restart, std::int64_t on_screen = 0);
     // The answers since the last call.
     std::vector<Event> take_events();
     // No effect queued or running and no answer waiting.
@@ -56,12 +58,13 @@ public:
 private:
     struct Sweep {
         bool restart = false;
+        std::int64_t on_screen = 0;
     };
     using Job = std::variant<Effect, Sweep>;
 
     void run();
     Event carry_out(const Effect& e);
-    std::optional<Event> sweep(const Sweep& s);
+    std::vector<Event> sweep(const Sweep& s);
     RecordsStatus records_status(Instant at);
 
     db::DataDir& data_;

@@ -5,7 +5,9 @@ the granted Start shows "the test database is unavailable — please call staff"
 screen keeps only its ok control), leaves no session and no seat, and the audit keeps the grant
 and the failed gate.open with cause "gate-failure". A session whose time is up while nobody is at
 the kiosk (started by kioskctl, never on the kiosk's screen) is closed by the kiosk's periodic
-sweep on the worker, audited with cause "expired" and actor "kiosk". argv[1] = build directory."""
+sweep on the worker, audited with cause "expired" and actor "kiosk". A workspace session ended by
+staff at another terminal (`kioskctl session end`) leaves the kiosk's screen within a sweep: the
+workspace is closed and the screen cleared. argv[1] = build directory."""
 import datetime
 import json
 import os
@@ -104,6 +106,37 @@ def expiry_without_anyone(build, tmp, data, env):
         k.wait(timeout=30)
 
 
+def ended_elsewhere(build, tmp, data, env):
+    script = write(tmp + "/session.txt", f"tap {GRANTED}\npress start\nwait 30\nquit\n")
+    k = subprocess.Popen([os.path.join(build, "bin", "kiosk"), "--data-dir", data, "--script",
+                          script, "--trace"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+
+    def until(prefix):
+        while True:
+            line = k.stdout.readline()
+            assert line, (prefix, k.stderr.read())
+            if line.startswith(prefix):
+                return line
+
+    try:
+        until("trace workspace opened")
+        mine = open_sessions(build, data, "D-0001")
+        assert len(mine) == 1, mine
+        t0 = time.monotonic()
+        kioskctl(build, data, "session", "end", str(mine[0]["id"]), "--cause", "staff")
+        closed = until("trace workspace closed")
+        assert f"session={mine[0]['id']}" in closed, closed
+        until("trace screen session_ended")
+        assert time.monotonic() - t0 < 10, "not within a sweep"
+        ends = [x for x in audit_rows(build, data) if x["kind"] == "session.end" and
+                json.loads(x["detail"]).get("session") == mine[0]["id"]]
+        assert len(ends) == 1 and json.loads(ends[0]["detail"])["cause"] == "staff", ends
+    finally:
+        k.terminate()
+        k.wait(timeout=30)
+
+
 def main():
     build = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(prefix="kiosk-sessions-") as tmp, XvfbDisplay() as x:
@@ -111,9 +144,10 @@ def main():
         kioskctl(build, data, "demo-data", "--out", tmp + "/demo", "--trainees", "20")
         gate_failure(build, tmp, data, x.env())
         expiry_without_anyone(build, tmp, data, x.env())
+        ended_elsewhere(build, tmp, data, x.env())
     print("kiosk sessions: a failed workspace gate shows 'unavailable', leaves no session and is "
           "audited (gate-failure); a session nobody ended closed at its time by the kiosk's sweep "
-          "(cause expired)")
+          "(cause expired); a session ended by staff elsewhere cleared the kiosk's screen")
 
 
 if __name__ == "__main__":

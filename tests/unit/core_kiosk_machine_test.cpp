@@ -367,6 +367,27 @@ TEST_F(Machine, ASessionThatCannotEndIsReported) {
     EXPECT_EQ(st.screen, Screen::SessionEnded);  // the screen is cleared all the same
 }
 
+TEST_F(Machine, ASessionClosedElsewhereClearsTheScreenWithoutEndingItAgain) {
+    start_session(uid(1), 30);
+    feed(SessionClosed{8, "staff"});  // another session: nothing changes
+    EXPECT_FALSE(changed);
+    EXPECT_EQ(st.screen, Screen::Session);
+    feed(SessionClosed{7, "staff"});  // staff ended this one at another terminal
+    EXPECT_TRUE(changed);
+    EXPECT_EQ(st.screen, Screen::SessionEnded);
+    EXPECT_FALSE(st.session);
+    EXPECT_EQ(st.ended_reason, "staff");
+    EXPECT_FALSE(has_effect<EndSession>()) << "already closed and audited";
+    EXPECT_TRUE(has_effect<RefreshRecords>());
+    pass(10s);
+    EXPECT_EQ(st.screen, Screen::Idle);
+
+    start_session(uid(1), 30, 9);
+    feed(SessionClosed{9, "expired"});  // the sweep came first at its time
+    EXPECT_EQ(st.screen, Screen::SessionEnded);
+    EXPECT_EQ(st.ended_reason, "expired");
+}
+
 TEST_F(Machine, ReTapOfTheSameCardShowsTheTimeLeft) {
     start_session(uid(1), 30);
     feed(CardPresented{uid(1), "R"});
