@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core_staff_world.h"
+#include "kiosk/session_desk.h"
 #include "kiosk/staff_desk.h"
 
 namespace kiosk {
@@ -330,6 +331,81 @@ TEST_F(StaffDeskTest, StaffEndAnySessionAuditedWithTheirIdAndASecondEndIsRefused
     auto twice = desk->end_session(who, active[0].id, now + std::chrono::minutes(6));
     EXPECT_EQ(twice.issue, StaffIssue::SessionNotActive);
     EXPECT_NE(twice.message.find("not running any more"), std::string::npos);
+}
+
+// With the kiosk program's SessionDesk set, staff's override and end go through the test database's
+// gate like a trainee's start and end: opened (audited gate.open) with the ticket handed back for
+// the screen, closed with cause "staff"; a gate that fails leaves no session and says so.
+struct RecordingGate : SessionGate {
+    bool fail = false;
+    std::vector<std::string> opened;
+    std::vector<std::pair<std::string, EndCause>> closed;
+    std::string_view backend() const override { return "recording"; }
+    bool survives_restart() const override { return true; }
+    GateOpened open(const GateSession& s, Instant) override {
+        GateOpened o;
+        if (fail) {
+            o.refusal = GateRefusal::Unavailable;
+            o.error = "server down";
+            return o;
+        }
+        opened.push_back(s.trainee_no);
+        o.ok = true;
+        o.ticket.backend = "recording";
+        o.ticket.role = "r_" + s.trainee_no;
+        o.ticket.valid_until = s.ends_at;
+        return o;
+    }
+    bool close(const GateSession& s, EndCause cause, Instant, std::string*) override {
+        closed.push_back({s.trainee_no, cause});
+        return true;
+    }
+    bool recover(Instant, std::span<const GateSession>, std::vector<GateClosure>*,
+                 std::vector<std::int64_t>*, std::string*) override {
+        return true;
+    }
+};
+
+TEST_F(StaffDeskTest, WithTheSessionDeskOverrideOpensTheGateAndStaffEndClosesItWithCauseStaff) {
+    RecordingGate g;
+    SessionDesk sessions(*gate, w, w, g);
+    desk->set_session_desk(&sessions);
+    StaffSignIn who = sign_in();
+    OverrideRequest req;
+    req.card = uid("04000000000002");
+    req.reason_choice = config.override_reasons[0];
+    req.minutes = 30;
+
+    g.fail = true;  // the test database is down: no session, and staff are told why
+    auto down = desk->override_refusal(who, req, now);
+    EXPECT_EQ(down.outcome.issue, StaffIssue::Fault);
+    EXPECT_NE(down.outcome.message.find(kGateUnavailableMessage), std::string::npos);
+    EXPECT_NE(down.outcome.message.find("server down"), std::string::npos);
+    std::vector<SessionRecord> active;
+    std::string err;
+    ASSERT_TRUE(desk->active_sessions(now, &active, &err));
+    EXPECT_TRUE(active.empty()) << "a failed gate leaves no session";
+
+    g.fail = false;
+    auto r = desk->override_refusal(who, req, now);
+    ASSERT_TRUE(r.outcome.ok()) << r.outcome.message;
+    ASSERT_TRUE(r.tap.session && r.ticket);
+    EXPECT_EQ(r.ticket->role, "r_M-1");
+    EXPECT_EQ(g.opened, std::vector<std::string>{"M-1"});
+    bool audited_open = false;
+    for (auto& row : w.audit)
+        if (row.event.kind == "gate.open" && row.event.outcome == "ok" &&
+            row.event.actor == "staff:S-1")
+            audited_open = true;
+    EXPECT_TRUE(audited_open);
+
+    auto done = desk->end_session(who, r.tap.session->id, now + std::chrono::minutes(5));
+    ASSERT_TRUE(done.ok()) << done.message;
+    ASSERT_EQ(g.closed.size(), 1u);
+    EXPECT_EQ(g.closed[0].first, "M-1");
+    EXPECT_EQ(g.closed[0].second, EndCause::EndedByStaff);
+    EXPECT_EQ(w.audit.back().event.kind, "session.end");
+    EXPECT_EQ(nlohmann::json::parse(w.audit.back().event.detail)["cause"], "staff");
 }
 
 // ---- Cards (TR-5) ------------------------------------------------------------------------------
