@@ -191,16 +191,23 @@ std::vector<Event> Worker::sweep(const Sweep& sw) {
                       err);
     std::vector<Event> out;
     if (sw.on_screen != 0) {
-        // The session on screen: closed by this sweep, or by anyone since the last one?
-        std::vector<SessionRecord> all;
-        if (data_.local().list_sessions(false, at, &all, &err)) {
+        // The session on screen: closed by this sweep, or by anyone since the last one? The open
+        // sessions are few; the whole list (for the end reason) is read only once it has closed.
+        std::vector<SessionRecord> open, all;
+        bool still_open = true;
+        if (data_.local().active_sessions(Instant{}, &open, &err))
+            still_open = std::any_of(open.begin(), open.end(),
+                                     [&](const SessionRecord& s) { return s.id == sw.on_screen; });
+        else
+            spdlog::error("sessions: {}", err);
+        if (!still_open && data_.local().list_sessions(false, at, &all, &err)) {
             for (const SessionRecord& s : all)
                 if (s.id == sw.on_screen && s.ended_at) {
                     spdlog::info("sessions: session #{} on screen was closed ({})", s.id,
                                  s.end_reason);
                     out.push_back(SessionClosed{s.id, s.end_reason});
                 }
-        } else {
+        } else if (!still_open) {
             spdlog::error("sessions: {}", err);
         }
     }
