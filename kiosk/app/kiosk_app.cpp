@@ -371,7 +371,8 @@ void KioskApp::open_workspace(const SessionView& session) {
     ws_problem_.clear();
     std::string err;
     try {
-        ws_audit_ = std::make_unique<db::AuditStore>(data_->path_of(db::DataDir::kAuditDb), false);
+        // A second connection to the worker's audit file (whatever DataDir names it).
+        ws_audit_ = std::make_unique<db::AuditStore>(data_->audit().path(), false);
     } catch (const std::exception& e) {
         err = std::string("the audit trail cannot be opened for the workspace: ") + e.what();
     }
