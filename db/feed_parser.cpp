@@ -323,7 +323,7 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
 
     certificate_lines_.add(cert_hash, line);
     if (!seen) {
-        TraineeSeen fresh{line, 0, {}};
+        TraineeSeen fresh{line, 0, static_cast<std::uint32_t>(trainees_.size()), {}};
         for (size_t i = 0; i < kTraineeFields.size(); ++i)
             fresh.values[i] = std::hash<std::string_view>{}(value(kTraineeFields[i]));
         seen = &(trainees_[out->trainee_no] = fresh);
@@ -335,6 +335,7 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
             last_values_[i].assign(value(kTraineeFields[i]));
     }
     out->first_of_trainee = seen->rows == 0;
+    out->trainee_seq = seen->seq;
     cert.file_order = seen->rows++;
     if (out->request_accepted_on && cert.completed_on < *out->request_accepted_on)
         warnings_.push_back(fmt::format(

@@ -30,6 +30,11 @@ struct FeedRow {
     std::optional<Date> user_since;
     Certificate cert;
     bool first_of_trainee = false;  // the first row of this trainee in the file
+    // The trainee's number among the file's trainees in order of first appearance (0, 1, ...),
+    // so that a reader of the rows can index its own per-trainee state instead of looking the
+    // trainee number up on every row; kNoTraineeSeq when unknown (rows not from a FeedParser).
+    static constexpr std::uint32_t kNoTraineeSeq = 0xFFFFFFFFu;
+    std::uint32_t trainee_seq = kNoTraineeSeq;
 };
 
 struct FeedParseOptions {
@@ -79,6 +84,7 @@ private:
     struct TraineeSeen {
         std::int64_t first_line = 0;
         std::int64_t rows = 0;
+        std::uint32_t seq = 0;  // FeedRow::trainee_seq
         std::array<std::uint64_t, 4> values{};
     };
 

@@ -418,6 +418,18 @@ struct SnapshotImport::Impl {
     std::string last_no;
     TraineeState* last_state = nullptr;
 
+    // First pass: the state of a row's trainee, found by its number once and then by the
+    // parser's trainee_seq (a file sorted by date changes trainee on nearly every row).
+    std::vector<TraineeState*> by_seq;
+    TraineeState& state_of(const FeedRow& row) {
+        const std::uint32_t seq = row.trainee_seq;
+        if (seq == FeedRow::kNoTraineeSeq) return states[row.trainee_no];
+        if (seq < by_seq.size() && by_seq[seq]) return *by_seq[seq];
+        if (seq >= by_seq.size()) by_seq.resize(static_cast<size_t>(seq) + 1, nullptr);
+        by_seq[seq] = &states[row.trainee_no];  // TraineeMap entries do not move
+        return *by_seq[seq];
+    }
+
     // The current run: consecutive rows of one trainee, held until the trainee changes.
     std::vector<FeedRow> run;
     size_t run_size = 0;
@@ -652,7 +664,7 @@ struct SnapshotImport::Impl {
             run_digest.add(rows.back().digest(&buf));
         }
         run_size = 0;
-        TraineeState& st = states[first.trainee_no];
+        TraineeState& st = state_of(first);
         bool write = direct;
         if (first.first_of_trainee) {
             ++trainees;
