@@ -9,39 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "db/kiosk_db.h"
 #include "db/migrations.h"
 #include "db/sqlite.h"
 
 namespace kiosk::db {
 namespace {
-
-constexpr std::string_view kStepCreateEvents = R"sql(
-CREATE TABLE events (
-    seq         INTEGER PRIMARY KEY,
-    at          INTEGER NOT NULL,  -- unix seconds, UTC
-    kind        TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    trainee_no  TEXT NOT NULL,
-    card_prefix TEXT NOT NULL,
-    outcome     TEXT NOT NULL,
-    detail      TEXT NOT NULL,
-    prev_hash   TEXT NOT NULL,
-    row_hash    TEXT NOT NULL
-);
-CREATE INDEX events_at ON events(at);
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END;
-)sql";
-
-// Step 2: the newest event of a kind (the last sync applied / rejected, for status) by index.
-constexpr std::string_view kStepIndexKind = R"sql(
-CREATE INDEX events_kind_seq ON events(kind, seq);
-)sql";
-
-constexpr std::array<std::string_view, 2> kSteps{kStepCreateEvents, kStepIndexKind};
-static_assert(kSteps.size() == AuditStore::kSchemaVersion);
 
 constexpr std::string_view kSelectColumns =
     "SELECT seq, at, kind, actor, trainee_no, card_prefix, outcome, detail, prev_hash, row_hash "
@@ -90,19 +63,34 @@ std::string csv_field(std::string_view s) {
 
 }  // namespace
 
-AuditStore::AuditStore(const std::string& path, bool create) : path_(path) {
-    const std::string name = std::filesystem::path(path).filename().string();
-    preflight_schema(path, kSchemaVersion, name, create);
-    db_ = std::make_unique<Database>(
-        path, create ? Database::Mode::ReadWriteCreate : Database::Mode::ReadWrite);
-    if (create) {
-        migrate(*db_, kSteps, name);
-    } else {
-        check_schema(*db_, kSchemaVersion, name);
-    }
-}
+AuditStore::AuditStore(const std::string& path, bool create)
+    : path_(path),
+      db_(KioskDb::open(path, create, std::filesystem::path(path).filename().string())) {}
+
+AuditStore::AuditStore(std::shared_ptr<Database> db) : path_(db->path()), db_(std::move(db)) {}
 
 AuditStore::~AuditStore() = default;
+
+bool AuditStore::transact(const std::function<bool(std::string* err)>& work, std::string* err) {
+    std::string why;
+    try {
+        Transaction tx(*db_);
+        if (!work(&why)) {
+            *err = why.empty() ? "the change was refused (nothing of it was kept)"
+                               : explain_storage_error(path_, why);
+            return false;
+        }
+        tx.commit();
+        return true;
+    } catch (const std::exception& ex) {
+        *err = explain_storage_error(
+            path_, why.empty() ? fmt::format("cannot commit to {}: {}", path_, ex.what())
+                               : fmt::format("{}; cannot commit to {}: {}", why, path_, ex.what()));
+    } catch (...) {
+        *err = fmt::format("cannot commit to {}: unknown error", path_);
+    }
+    return false;
+}
 
 std::string AuditStore::compute_row_hash(std::string_view prev_hash, std::int64_t seq,
                                          const AuditEvent& e) {

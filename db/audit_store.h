@@ -1,7 +1,8 @@
-// The audit trail over audit.db (its own file, WAL + synchronous=FULL): an append-only,
-// hash-chained table of events. Every decision and staff action is appended here, and the kiosk
-// acts only after append() returned true (fail-secure). verify() recomputes the chain and names
-// the first row that was altered, removed or moved.
+// The audit trail: an append-only, hash-chained table of events in kiosk.db (db/kiosk_db.h, WAL +
+// synchronous=FULL), beside the local state, so that transact() commits a change and its audit
+// row together or not at all. Every decision and staff action is appended here, and the kiosk
+// acts only after its row committed (fail-secure). verify() recomputes the chain and names the
+// first row that was altered, removed or moved.
 //
 // Chain: row_hash = BLAKE2b-256(prev_hash ‖ seq ‖ at ‖ kind ‖ actor ‖ trainee_no ‖ card_prefix ‖
 // outcome ‖ detail), where prev_hash is the previous row's row_hash as 64 lower-case hex ASCII
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -46,17 +48,23 @@ inline constexpr std::string_view kAuditGenesisHash =
 
 class AuditStore final : public AuditTrail {
 public:
-    static constexpr int kSchemaVersion = 2;  // 1: events; 2: index on (kind, seq)
+    static constexpr int kSchemaVersion = 3;  // kiosk.db's (KioskDb::kSchemaVersion)
 
-    // create=true creates or migrates audit.db; create=false opens an existing, current one
-    // (refusing, without writing, a missing, uninitialised, older or newer one). Throws
-    // std::runtime_error with a clear message on failure.
+    // Its own connection to a kiosk.db-format file at `path` (tests; DataDir shares one). create
+    // =true creates or migrates it; create=false opens an existing, current one (refusing,
+    // without writing, a missing, uninitialised, older or newer one). Throws std::runtime_error
+    // with a clear message on failure.
     AuditStore(const std::string& path, bool create);
+    // Over an open kiosk.db connection shared with the LocalStore (DataDir).
+    explicit AuditStore(std::shared_ptr<Database> db);
     ~AuditStore() override;
 
-    // Reads the head and inserts in one BEGIN IMMEDIATE transaction; true only after COMMIT
-    // returned. Never throws: false + *err on any failure.
+    // Reads the head and inserts in one BEGIN IMMEDIATE transaction (or inside the transact()
+    // that is running); true only after COMMIT returned. Never throws: false + *err.
     bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) override;
+    // See AuditTrail::transact (kiosk/ports.h). Never throws: an exception from work or the
+    // commit rolls everything back and becomes false + *err.
+    bool transact(const std::function<bool(std::string* err)>& work, std::string* err) override;
 
     // Walks every row in seq order recomputing the chain. Returns false only when the database
     // cannot be read; a broken chain is reported in *out (ok=false, first_bad_seq, problem).
@@ -95,7 +103,7 @@ public:
 
 private:
     std::string path_;
-    std::unique_ptr<Database> db_;
+    std::shared_ptr<Database> db_;
     // h2: highest_applied_snapshot's cache: the rows of kind "sync.applied" up to this seq are
     // folded into applied_floor_.
     std::int64_t applied_scanned_to_ = 0;

@@ -7,73 +7,13 @@
 #include <array>
 #include <filesystem>
 
+#include "db/kiosk_db.h"
 #include "db/migrations.h"
 #include "db/sqlite.h"
 #include "kiosk/domain.h"
 
 namespace kiosk::db {
 namespace {
-
-// Migration 1. The revisions table is seeded from kiosk::revision_2024(): revisions are data
-// (TR-7), a later revision is a new row, not new code.
-std::string step_1() {
-    Revision r = revision_2024();
-    return fmt::format(R"sql(
-CREATE TABLE cards (
-    card_hash   TEXT PRIMARY KEY,
-    trainee_no  TEXT NOT NULL,
-    revoked     INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
-    enrolled_at INTEGER NOT NULL,
-    revoked_at  INTEGER
-);
-CREATE INDEX cards_trainee ON cards(trainee_no);
-CREATE TABLE staff (
-    id              TEXT PRIMARY KEY,
-    name            TEXT NOT NULL,
-    card_hash       TEXT NOT NULL UNIQUE,
-    pin_hash        TEXT NOT NULL,
-    failed_attempts INTEGER NOT NULL DEFAULT 0,
-    locked_until    INTEGER
-);
-CREATE TABLE sessions (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    trainee_no      TEXT NOT NULL,
-    card_hash       TEXT NOT NULL DEFAULT '',
-    started_at      INTEGER NOT NULL,
-    ends_at         INTEGER NOT NULL,
-    ended_at        INTEGER,
-    end_reason      TEXT NOT NULL DEFAULT '',
-    override_by     TEXT NOT NULL DEFAULT '',
-    override_reason TEXT NOT NULL DEFAULT ''
-);
--- TR-5: at most one open session per trainee number.
-CREATE UNIQUE INDEX sessions_one_open ON sessions(trainee_no) WHERE ended_at IS NULL;
-CREATE INDEX sessions_trainee ON sessions(trainee_no, started_at);
-CREATE TABLE briefings (
-    trainee_no   TEXT PRIMARY KEY,
-    needed_since INTEGER NOT NULL,
-    briefed_at   INTEGER,
-    briefed_by   TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE revisions (
-    id                 TEXT PRIMARY KEY,
-    effective_on       TEXT NOT NULL,
-    new_users_from     TEXT NOT NULL,
-    excludes_new_users INTEGER NOT NULL,
-    advise_existing    INTEGER NOT NULL,
-    rule               TEXT NOT NULL
-);
-INSERT INTO revisions VALUES ('{}', '{}', '{}', {}, {}, '{}');
-)sql",
-                       r.id, format_date(r.effective_on), format_date(r.new_users_from),
-                       r.excludes_new_users ? 1 : 0, r.advise_existing ? 1 : 0, r.rule);
-}
-
-const std::vector<std::string_view>& steps() {
-    static const std::array<std::string, 1> texts{step_1()};
-    static const std::vector<std::string_view> views(texts.begin(), texts.end());
-    return views;
-}
 
 std::int64_t secs(Instant t) { return t.time_since_epoch().count(); }
 Instant instant(std::int64_t s) { return Instant{std::chrono::seconds{s}}; }
@@ -102,15 +42,6 @@ SessionRecord read_session(const Statement& st) {
     return s;
 }
 
-// Sessions past their end are closed as "expired" at their end time.
-void expire_sessions(Database& db, Instant now) {
-    auto st = db.prepare(
-        "UPDATE sessions SET ended_at = ends_at, end_reason = 'expired' "
-        "WHERE ended_at IS NULL AND ends_at <= ?");
-    st.bind(1, secs(now));
-    st.run();
-}
-
 bool valid_pin(std::string_view pin) {
     if (pin.size() < 4 || pin.size() > 12) return false;
     for (char c : pin)
@@ -128,7 +59,48 @@ bool valid_staff_id(std::string_view id) {
     return true;
 }
 
+// Decodes one UTF-8 sequence at s[i] (advancing i); false when it is not well-formed.
+bool next_code_point(std::string_view s, size_t& i, char32_t* cp) {
+    auto b = static_cast<unsigned char>(s[i]);
+    int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+    if (n < 0 || s.size() - i <= static_cast<size_t>(n)) return false;
+    char32_t c = n == 0 ? b : b & (0x3F >> n);
+    for (size_t k = 1; k <= static_cast<size_t>(n); ++k) {
+        auto x = static_cast<unsigned char>(s[i + k]);
+        if ((x & 0xC0) != 0x80) return false;
+        c = (c << 6) | (x & 0x3F);
+    }
+    static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (c < kMin[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    i += static_cast<size_t>(n) + 1;
+    *cp = c;
+    return true;
+}
+
 }  // namespace
+
+std::string staff_name_problem(std::string_view name) {
+    if (name.empty()) return "a staff member needs a name (1-100 characters)";
+    size_t count = 0;
+    for (size_t i = 0; i < name.size();) {
+        char32_t c = 0;
+        if (!next_code_point(name, i, &c)) return "the staff name is not valid UTF-8";
+        // Control characters (C0, DEL, C1), line/paragraph separators and bidi controls could
+        // forge or reorder lines where the name is printed.
+        if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
+            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+            c == 0x200F || c == 0x061C)
+            return fmt::format(
+                "the staff name contains a control character (U+{:04X}) at character {}: names "
+                "are printed on one line",
+                static_cast<std::uint32_t>(c), count + 1);
+        ++count;
+    }
+    if (count > kMaxStaffNameChars)
+        return fmt::format("the staff name is {} characters long: at most {}", count,
+                           kMaxStaffNameChars);
+    return {};
+}
 
 std::string_view staff_check_code(StaffCheck::Result r) {
     switch (r) {
@@ -144,18 +116,12 @@ std::string_view staff_check_code(StaffCheck::Result r) {
     return "unknown";
 }
 
-LocalStore::LocalStore(const std::string& path, bool create) : path_(path) {
-    const std::string name = std::filesystem::path(path).filename().string();
-    preflight_schema(path, kSchemaVersion, name, create);
-    db_ = std::make_unique<Database>(
-        path, create ? Database::Mode::ReadWriteCreate : Database::Mode::ReadWrite);
-    static_assert(kSchemaVersion == 1);
-    if (create) {
-        migrate(*db_, steps(), name);
-    } else {
-        check_schema(*db_, kSchemaVersion, name);
-    }
-}
+LocalStore::LocalStore(const std::string& path, bool create)
+    : path_(path),
+      db_(KioskDb::open(path, create, std::filesystem::path(path).filename().string())) {}
+
+LocalStore::LocalStore(std::shared_ptr<Database> db, const SiteSecret& pepper)
+    : path_(db->path()), db_(std::move(db)), pepper_(pepper) {}
 
 LocalStore::LocalStore(const std::string& path, bool create, const SiteSecret& pepper)
     : LocalStore(path, create) {
@@ -254,6 +220,17 @@ bool LocalStore::enroll(std::string_view card_hash, std::string_view trainee_no,
     }
     try {
         Transaction tx(*db_);
+        {
+            auto staff = db_->prepare("SELECT id FROM staff WHERE card_hash = ?");
+            staff.bind(1, card_hash);
+            if (staff.step()) {
+                *err = fmt::format(
+                    "this card is the staff card of {}: a staff card cannot be a trainee card "
+                    "(use another card)",
+                    staff.column_text(0));
+                return false;
+            }
+        }
         auto st = db_->prepare("SELECT trainee_no, revoked FROM cards WHERE card_hash = ?");
         st.bind(1, card_hash);
         if (st.step()) {
@@ -325,15 +302,19 @@ bool LocalStore::start_session(SessionRecord& rec, Instant now, std::string* err
     }
     try {
         Transaction tx(*db_);
-        expire_sessions(*db_, now);
         auto st = db_->prepare(
             "SELECT id, ends_at FROM sessions WHERE trainee_no = ? AND ended_at IS NULL");
         st.bind(1, rec.trainee_no);
         if (st.step()) {
-            *err = fmt::format(
-                "trainee {} already has an active session (#{}, until {}): one session per "
-                "trainee (TR-5)",
-                rec.trainee_no, st.column_int(0), format_instant(instant(st.column_int(1))));
+            Instant ends = instant(st.column_int(1));
+            *err = ends > now ? fmt::format(
+                                    "trainee {} already has an active session (#{}, until {}): "
+                                    "one session per trainee (TR-5)",
+                                    rec.trainee_no, st.column_int(0), format_instant(ends))
+                              : fmt::format(
+                                    "trainee {} has session #{} past its end ({}) and not closed: "
+                                    "close it as expired first",
+                                    rec.trainee_no, st.column_int(0), format_instant(ends));
             return false;
         }
         auto ins = db_->prepare(
@@ -364,8 +345,7 @@ bool LocalStore::end_session(std::int64_t id, Instant now, std::string reason, s
     if (reason.empty()) reason = "ended";
     try {
         Transaction tx(*db_);
-        expire_sessions(*db_, now);
-        auto st = db_->prepare("SELECT ended_at, end_reason FROM sessions WHERE id = ?");
+        auto st = db_->prepare("SELECT ended_at, end_reason, ends_at FROM sessions WHERE id = ?");
         st.bind(1, id);
         if (!st.step()) {
             *err = fmt::format("there is no session #{}", id);
@@ -374,7 +354,11 @@ bool LocalStore::end_session(std::int64_t id, Instant now, std::string reason, s
         if (!st.is_null(0)) {
             *err = fmt::format("session #{} already ended at {} ({})", id,
                                format_instant(instant(st.column_int(0))), st.column_text(1));
-            tx.commit();  // keep the expiry sweep
+            return false;
+        }
+        if (instant(st.column_int(2)) <= now) {
+            *err = fmt::format("session #{} already ended at {} (expired)", id,
+                               format_instant(instant(st.column_int(2))));
             return false;
         }
         auto up = db_->prepare(
@@ -385,6 +369,36 @@ bool LocalStore::end_session(std::int64_t id, Instant now, std::string reason, s
         return true;
     } catch (const std::exception& e) {
         *err = fmt::format("cannot end session #{}: {}", id, describe(e));
+        return false;
+    }
+}
+
+bool LocalStore::close_expired(std::string_view trainee_no, Instant now,
+                               std::vector<SessionRecord>* closed, std::string* err) {
+    try {
+        Transaction tx(*db_);
+        closed->clear();
+        {
+            auto st = db_->prepare(std::string(kSessionColumns) +
+                                   " WHERE trainee_no = ? AND ended_at IS NULL AND ends_at <= ? "
+                                   "ORDER BY id");
+            st.bind(1, trainee_no).bind(2, secs(now));
+            while (st.step()) closed->push_back(read_session(st));
+        }
+        for (auto& s : *closed) {
+            auto up = db_->prepare(
+                "UPDATE sessions SET ended_at = ends_at, end_reason = 'expired' WHERE id = ?");
+            up.bind(1, s.id);
+            up.run();
+            s.ended_at = s.ends_at;
+            s.end_reason = "expired";
+        }
+        tx.commit();
+        return true;
+    } catch (const std::exception& e) {
+        closed->clear();
+        *err = fmt::format("cannot close the expired sessions of trainee {}: {}", trainee_no,
+                           describe(e));
         return false;
     }
 }
@@ -436,8 +450,8 @@ bool LocalStore::add_staff(std::string_view id, std::string_view name, std::stri
         *err = fmt::format("'{}' is not a staff id (1-32 of 0-9 A-Z a-z - _ .)", id);
         return false;
     }
-    if (name.empty() || name.size() > 400) {
-        *err = "a staff member needs a name (1-100 characters)";
+    if (std::string problem = staff_name_problem(name); !problem.empty()) {
+        *err = problem;
         return false;
     }
     if (card_hash.empty()) {
@@ -470,6 +484,18 @@ bool LocalStore::add_staff(std::string_view id, std::string_view name, std::stri
                 *err = other == id
                            ? fmt::format("staff id {} already exists", id)
                            : fmt::format("this card is already the card of staff {}", other);
+                return false;
+            }
+        }
+        {
+            auto st =
+                db_->prepare("SELECT trainee_no FROM cards WHERE card_hash = ? AND revoked = 0");
+            st.bind(1, card_hash);
+            if (st.step()) {
+                *err = fmt::format(
+                    "this card is enrolled as a trainee card (trainee {}): use another card for "
+                    "staff",
+                    st.column_text(0));
                 return false;
             }
         }

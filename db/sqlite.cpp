@@ -128,6 +128,10 @@ Statement& Statement::bind_null(int i) {
 }
 
 bool Statement::step() {
+    if (db_->depth_ > 0 && sqlite3_get_autocommit(db_->handle()))
+        throw SqliteError(
+            fmt::format("{}: the transaction was rolled back by an earlier error", db_->path()),
+            SQLITE_ABORT);
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -164,19 +168,38 @@ std::string Statement::column_blob(int col) const {
 }
 
 Transaction::Transaction(Database& db, bool immediate) : db_(db) {
-    db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (db_.depth_ == 0) {
+        db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+    } else {
+        if (sqlite3_get_autocommit(db_.handle()))
+            throw SqliteError(
+                fmt::format("{}: the transaction was rolled back by an earlier error", db_.path()),
+                SQLITE_ABORT);
+        db_.exec(fmt::format("SAVEPOINT kiosk_sp{}", db_.depth_ + 1));
+    }
+    level_ = ++db_.depth_;
 }
 Transaction::~Transaction() {
     if (!done_) {
         try {
-            db_.exec("ROLLBACK");
+            if (level_ == 1) {
+                db_.exec("ROLLBACK");
+            } else if (!sqlite3_get_autocommit(db_.handle())) {
+                db_.exec(fmt::format("ROLLBACK TO kiosk_sp{0}; RELEASE kiosk_sp{0}", level_));
+            }
         } catch (...) {
         }
+        --db_.depth_;
     }
 }
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    if (level_ > 1 && sqlite3_get_autocommit(db_.handle()))
+        throw SqliteError(
+            fmt::format("{}: the transaction was rolled back by an earlier error", db_.path()),
+            SQLITE_ABORT);
+    db_.exec(level_ == 1 ? std::string("COMMIT") : fmt::format("RELEASE kiosk_sp{}", level_));
     done_ = true;
+    --db_.depth_;
 }
 
 }  // namespace kiosk::db

@@ -50,9 +50,15 @@ public:
     void set_user_version(int v);
     const std::string& path() const { return path_; }
     sqlite3* handle() { return db_; }
+    // Open Transactions on this connection (0: autocommit). A Transaction begun inside another
+    // is a SAVEPOINT of it: its writes commit with the outermost one, or not at all.
+    int transaction_depth() const { return depth_; }
 
 private:
+    friend class Transaction;
+    friend class Statement;
     sqlite3* db_ = nullptr;
+    int depth_ = 0;
     std::string path_;
     std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
@@ -127,7 +133,11 @@ private:
     Statement* s_;
 };
 
-// BEGIN (IMMEDIATE by default) ... COMMIT; rolls back if destroyed before commit().
+// BEGIN (IMMEDIATE by default) ... COMMIT; rolls back if destroyed before commit(). Inside another
+// Transaction on the same connection it is a SAVEPOINT: commit() releases it into the outer one
+// (nothing is durable until the outermost commits) and destruction rolls back only its own writes.
+// If SQLite rolled the outer transaction back by itself (a full disk, an I/O error), every later
+// statement and commit() of it throws instead of running in autocommit mode.
 class Transaction {
 public:
     explicit Transaction(Database& db, bool immediate = true);
@@ -136,6 +146,7 @@ public:
 
 private:
     Database& db_;
+    int level_ = 0;  // 1: BEGIN; > 1: SAVEPOINT
     bool done_ = false;
 };
 

@@ -2,6 +2,9 @@
 // the screen, the card-reader loop and kioskctl alike. It gathers the inputs of decide() from the
 // stores, and returns a decision only after its audit row has committed. Fail-secure: when a store
 // cannot be read or the audit row cannot be written, the answer is a refusal (KIOSK_FAULT).
+// Each call is one AuditTrail::transact(): the decision is made under the write lock, and its
+// audit row and effect (a session, its end) commit together or not at all — so two starts at
+// once are decided one after the other (seats, TR-5), and what is audited is what was shown.
 #pragma once
 
 #include <functional>
@@ -52,15 +55,25 @@ public:
     };
     TapResult start_session(const StartRequest& req, Instant now, std::string_view actor);
 
-    // Ends a session (audited as "session.end"). false + *err when unknown or already ended.
+    // Ends a session (audited as "session.end", in one transaction). false + *err when unknown,
+    // already ended or expired; nothing changes then.
     bool end_session(std::int64_t id, Instant now, std::string_view actor, std::string reason,
                      std::string* err);
 
     const SiteSecret& secret() const { return secret_; }
 
 private:
+    // Runs inside the decision's transaction after its audit row: false + *err rolls back all.
+    using Effect = std::function<bool(TapResult&, std::string*)>;
     TapResult evaluate(CardState card, std::string trainee_no, std::string card_hash, Instant now);
-    void audit_decision(TapResult& r, Instant now, std::string_view actor);
+    TapResult evaluate_card(const std::string& hash, Instant now);
+    // `refusal`: when set after a failed effect, the answer (and its audit row) is a refusal
+    // with that code instead of KIOSK_FAULT.
+    TapResult decide_audited(const std::function<TapResult()>& evaluate_now, Instant now,
+                             std::string_view actor, const Effect& effect,
+                             const std::optional<Code>* refusal = nullptr);
+    static AuditEvent decision_event(const TapResult& r, Instant now, std::string_view actor);
+    static AuditEvent session_end_event(const SessionRecord& s, Instant at, std::string_view actor);
 
     Mirror& mirror_;
     LocalState& local_;

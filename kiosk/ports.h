@@ -1,9 +1,12 @@
 // The core's view of storage: the mirror of training records, the kiosk's local state and the
 // audit trail, as small interfaces. db/ implements them over SQLite; tests may implement them in
 // memory. Every call reports failure explicitly (false + *err) so that callers can fail secure.
+// Every change to the local state is made inside AuditTrail::transact() together with the audit
+// row that records it: both commit, or neither does (issue 9 item 2).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,11 +72,17 @@ public:
     virtual bool had_session(std::string_view trainee_no, Instant now, bool* out,
                              std::string* err) = 0;
     virtual bool revisions(std::vector<Revision>* out, std::string* err) = 0;
-    // Starts rec (sets rec.id) unless the trainee already has an active session (TR-5); sessions
-    // whose ends_at has passed are closed as "expired" first.
+    // Starts rec (sets rec.id) unless the trainee already has an open session (TR-5): one still
+    // running is refused (TR-5), one past its end must first be closed with close_expired().
+    // Touches no other trainee's sessions.
     virtual bool start_session(SessionRecord& rec, Instant now, std::string* err) = 0;
+    // Ends a running session; an unknown, ended or expired one is an error and nothing changes.
     virtual bool end_session(std::int64_t id, Instant now, std::string reason,
                              std::string* err) = 0;
+    // Closes this trainee's open sessions whose ends_at <= now as "expired" (ended_at = ends_at)
+    // and returns them in *closed, so that the caller audits each in the same transaction.
+    virtual bool close_expired(std::string_view trainee_no, Instant now,
+                               std::vector<SessionRecord>* closed, std::string* err) = 0;
     // Queues a trainee for a staff briefing (TR-9); no-op when already queued or briefed.
     virtual bool mark_briefing_needed(std::string_view trainee_no, Instant now,
                                       std::string* err) = 0;
@@ -107,7 +116,8 @@ struct AppliedSnapshot {
 class AuditTrail {
 public:
     virtual ~AuditTrail() = default;
-    // Appends durably: returns true only after the row's COMMIT returned.
+    // Appends durably: returns true only after the row's COMMIT returned (inside transact():
+    // the row commits with the transaction; its receipt is valid once transact returned true).
     virtual bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) = 0;
     // h2: the applied snapshot with the highest sequence; nullopt when none was ever applied.
     // A trail that records no syncs (an in-memory one in a test) has none: the default says so.
@@ -116,6 +126,19 @@ public:
         out->reset();
         return true;
     }
+
+    // All-or-nothing: runs `work` in one write transaction of the store that holds this trail
+    // and the kiosk's local state (kiosk.db). Every append() and every LocalState write made
+    // inside `work` joins it, and they commit together when `work` returns true — or none of
+    // them stays: `work` returned false (its *err is returned) or threw, or the commit failed
+    // (full disk, read-only file, the process killed before COMMIT). The write lock is taken
+    // before `work` runs, so what it reads stays true until it commits (check and claim in one
+    // transaction; concurrent callers wait their turn). True only after COMMIT returned. A
+    // transact() inside `work` joins the outer one. Example (kiosk/gatekeeper.cpp):
+    //     audit.transact([&](std::string* e) {
+    //         return local.end_session(id, now, "ended", e) && audit.append(event, &rc, e);
+    //     }, &err);
+    virtual bool transact(const std::function<bool(std::string* err)>& work, std::string* err) = 0;
 };
 
 }  // namespace kiosk

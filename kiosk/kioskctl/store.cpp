@@ -1,7 +1,11 @@
 // kioskctl commands over the stores: init, enroll/unenroll, decide, session start/end, sessions,
 // staff add/remove/list, status (product.md section 6). The audit commands are in audit.cpp.
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +22,10 @@ namespace kiosk {
 namespace {
 
 using json = nlohmann::json;
+
+// --minutes takes the range config.cpp allows for sessions.minutes.
+constexpr int kMinSessionMinutes = 1;
+constexpr int kMaxSessionMinutes = 24 * 60;
 
 std::string findings_text(const std::vector<Finding>& fs) {
     std::string out;
@@ -56,10 +64,56 @@ json session_json(const SessionRecord& s, Instant now) {
     return j;
 }
 
-void audit_or_fail(Ctl& ctl, AuditEvent e) {
-    AuditReceipt r;
+// Runs `change` and appends `e` in one transaction of kiosk.db: both commit, or neither does.
+void change_audited(Ctl& ctl, const std::function<bool(std::string*)>& change, AuditEvent e) {
+    auto& d = ctl.data();
     std::string err;
-    if (!ctl.data().audit().append(e, &r, &err)) throw CtlError("audit: " + err);
+    AuditReceipt r;
+    if (!d.transact(
+            [&](std::string* why) {
+                if (!change(why)) return false;
+                if (d.audit().append(e, &r, why)) return true;
+                *why = "audit: " + *why + " (nothing was changed)";
+                return false;
+            },
+            &err))
+        throw CtlError(err);
+}
+
+// A name as one printable line: control characters and invalid UTF-8 shown as \xNN escapes.
+std::string printable(std::string_view s) {
+    if (db::staff_name_problem(s).empty()) return std::string(s);
+    std::string out;
+    for (unsigned char c : s) {
+        if (c < 0x20 || c == 0x7f || c >= 0x80)
+            out += fmt::format("\\x{:02X}", c);
+        else
+            out += static_cast<char>(c);
+    }
+    return out;
+}
+
+// Reads the PIN: from a terminal without echo (prompting on stderr), else one line of stdin.
+std::string read_pin() {
+    std::string pin;
+    bool tty = ::isatty(STDIN_FILENO) == 1;
+    termios saved{};
+    if (tty && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        quiet.c_lflag |= ECHONL;
+        fmt::print(stderr, "PIN (6-12 digits, not shown): ");
+        std::fflush(stderr);
+        if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+            throw CtlError("cannot switch off the terminal's echo: the PIN would be shown");
+        bool got = static_cast<bool>(std::getline(std::cin, pin));
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        if (!got) throw CtlError("no PIN entered");
+    } else if (!std::getline(std::cin, pin)) {
+        throw CtlError("no PIN on stdin");
+    }
+    while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+    return pin;
 }
 
 void check_trainee_no(const std::string& no) {
@@ -73,9 +127,16 @@ void check_trainee_no(const std::string& no) {
 
 void add_store_commands(CLI::App& app, Ctl& ctl) {
     // ---- init ----------------------------------------------------------------------------
-    app.add_subcommand("init", "create or migrate the databases")->callback([&ctl] {
+    auto* init = app.add_subcommand("init", "create, migrate and make private the data directory");
+    static bool i_afresh = false;
+    init->add_flag("--start-afresh", i_afresh,
+                   "create a missing site.key or kiosk.db although other stores exist (audited; "
+                   "restore from backup instead whenever you can)");
+    init->callback([&ctl] {
         std::string report, err;
-        if (!db::DataDir::init(ctl.data_dir(), &report, &err)) throw CtlError(err);
+        db::DataDir::InitOptions opt;
+        opt.start_afresh = i_afresh;
+        if (!db::DataDir::init(ctl.data_dir(), opt, &report, &err)) throw CtlError(err);
         fmt::print("{}\n", report);
     });
 
@@ -99,9 +160,9 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
                 "that contains it",
                 e_trainee));
         std::string hash = card_hash(d.secret(), uid);
-        if (!d.local().enroll(hash, e_trainee, now, &err)) throw CtlError(err);
-        audit_or_fail(
-            ctl, {now, "card.enroll", "kioskctl", e_trainee, card_hash_prefix(hash), "ok", "{}"});
+        change_audited(
+            ctl, [&](std::string* why) { return d.local().enroll(hash, e_trainee, now, why); },
+            {now, "card.enroll", "kioskctl", e_trainee, card_hash_prefix(hash), "ok", "{}"});
         fmt::print("card {} enrolled to trainee {}\n", card_hash_prefix(hash), e_trainee);
     });
     auto* unenroll = app.add_subcommand("unenroll", "revoke a card's binding");
@@ -115,9 +176,9 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         std::string hash = card_hash(d.secret(), uid), err;
         std::optional<CardBinding> b;
         if (!d.local().find_binding(hash, &b, &err)) throw CtlError(err);
-        if (!d.local().unenroll(hash, now, &err)) throw CtlError(err);
-        audit_or_fail(ctl, {now, "card.unenroll", "kioskctl", b ? b->trainee_no : "",
-                            card_hash_prefix(hash), "ok", "{}"});
+        change_audited(ctl, [&](std::string* why) { return d.local().unenroll(hash, now, why); },
+                       {now, "card.unenroll", "kioskctl", b ? b->trainee_no : "",
+                        card_hash_prefix(hash), "ok", "{}"});
         fmt::print("card {} revoked\n", card_hash_prefix(hash));
     });
 
@@ -159,7 +220,12 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     auto* st = start->add_option("--trainee", s_trainee, "trainee number (staff)");
     sc->excludes(st);
     start->add_option("--at", s_at, "start time (default: now)");
-    start->add_option("--minutes", s_minutes, "session length (default: sessions.minutes)");
+    static bool s_minutes_set = false;
+    start
+        ->add_option("--minutes", s_minutes,
+                     fmt::format("session length, {}-{} (default: sessions.minutes)",
+                                 kMinSessionMinutes, kMaxSessionMinutes))
+        ->each([](const std::string&) { s_minutes_set = true; });
     auto* ob = start->add_option("--override-by", s_override_by, "staff id overriding a refusal");
     start->add_option("--reason", s_reason, "the override's written reason")->needs(ob);
     start->add_flag("--json", s_json, "print JSON");
@@ -172,7 +238,12 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         if (!s_card.empty()) req.card = ctl.card(s_card);
         if (!s_trainee.empty()) check_trainee_no(s_trainee);
         req.trainee_no = s_trainee;
-        req.minutes = s_minutes > 0 ? s_minutes : ctl.config().session_minutes;
+        if (s_minutes_set && (s_minutes < kMinSessionMinutes || s_minutes > kMaxSessionMinutes))
+            throw CtlError(fmt::format(
+                "--minutes {} is out of range: a session is {} to {} minutes (the range of "
+                "sessions.minutes)",
+                s_minutes, kMinSessionMinutes, kMaxSessionMinutes));
+        req.minutes = s_minutes_set ? s_minutes : ctl.config().session_minutes;
         req.override_by = s_override_by;
         req.override_reason = s_reason;
         Instant now = ctl.at(s_at);
@@ -252,7 +323,9 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         for (auto& s : list)
             fmt::print("{:>5}  {:<32}  {} -> {}{}{}\n", s.id, s.trainee_no,
                        format_instant(s.started_at), format_instant(s.ends_at),
-                       s.active_at(now) ? "  active" : "  " + s.end_reason,
+                       s.active_at(now) ? "  active"
+                       : s.ended_at     ? "  " + s.end_reason
+                                        : std::string("  expired"),
                        s.override_by.empty() ? "" : "  override by " + s.override_by);
     });
 
@@ -266,30 +339,27 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     sadd->add_option("--card", sa_card, "staff card UID (hex)")->required();
     sadd->callback([&ctl] {
         auto uid = ctl.card(sa_card);
-        std::string pin;
-        if (!std::getline(std::cin, pin)) throw CtlError("no PIN on stdin");
-        while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+        if (std::string problem = db::staff_name_problem(sa_name); !problem.empty())
+            throw CtlError(problem);
+        std::string pin = read_pin();
         if (std::string p = pin_problem(pin); !p.empty())
-            throw CtlError(fmt::format("the PIN on stdin is not usable: {} (6 to 12 digits)", p));
+            throw CtlError(fmt::format("the PIN is not usable: {} (6 to 12 digits)", p));
         auto& d = ctl.data();
-        std::string hash = card_hash(d.secret(), uid), err;
-        std::optional<CardBinding> b;
-        if (!d.local().find_binding(hash, &b, &err)) throw CtlError(err);
-        if (b && !b->revoked)
-            throw CtlError("this card is enrolled as a trainee card: use another card for staff");
-        if (!d.local().add_staff(sa_id, sa_name, hash, pin, &err)) throw CtlError(err);
-        audit_or_fail(ctl, {now(), "staff.add", "kioskctl", "", card_hash_prefix(hash), "ok",
-                            json{{"staff", sa_id}}.dump()});
+        std::string hash = card_hash(d.secret(), uid);
+        change_audited(
+            ctl,
+            [&](std::string* why) { return d.local().add_staff(sa_id, sa_name, hash, pin, why); },
+            {now(), "staff.add", "kioskctl", "", card_hash_prefix(hash), "ok",
+             json{{"staff", sa_id}}.dump()});
         fmt::print("staff {} added\n", sa_id);
     });
     auto* srm = staff->add_subcommand("remove", "remove a staff member");
     static std::string sr_id;
     srm->add_option("--id", sr_id, "staff id")->required();
     srm->callback([&ctl] {
-        std::string err;
-        if (!ctl.data().local().remove_staff(sr_id, &err)) throw CtlError(err);
-        audit_or_fail(
-            ctl, {now(), "staff.remove", "kioskctl", "", "", "ok", json{{"staff", sr_id}}.dump()});
+        change_audited(
+            ctl, [&](std::string* why) { return ctl.data().local().remove_staff(sr_id, why); },
+            {now(), "staff.remove", "kioskctl", "", "", "ok", json{{"staff", sr_id}}.dump()});
         fmt::print("staff {} removed\n", sr_id);
     });
     staff->add_subcommand("list", "list staff members")->callback([&ctl] {
@@ -297,7 +367,8 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         std::string err;
         if (!ctl.data().local().list_staff(&list, &err)) throw CtlError(err);
         for (auto& m : list)
-            fmt::print("{}  {}  card {}{}\n", m.id, m.name, card_hash_prefix(m.card_hash),
+            fmt::print("{}  {}  card {}{}\n", m.id, printable(m.name),
+                       card_hash_prefix(m.card_hash),
                        m.locked_until && *m.locked_until > now()
                            ? "  locked until " + format_instant(*m.locked_until)
                            : "");

@@ -1,6 +1,6 @@
 // Decision speed on a full-size mirror (issue: foundation, "Speed"): the decision function alone;
 // lookup + decision (card binding, mirror, sessions — the Gatekeeper with its audit discarded);
-// and lookup + decision + durable audit commit (the real audit.db, WAL + synchronous=FULL).
+// and lookup + decision + durable audit commit (the real kiosk.db, WAL + synchronous=FULL).
 // Each benchmark reports p50/p99 per call as counters. The mirror is built once, through the real
 // signed-snapshot import, from the demo feed: KIOSK_BENCH_TRAINEES bulk trainees (default 250,000,
 // ≈ 1,000,000 certificates).
@@ -38,6 +38,10 @@ public:
     }
     bool highest_applied_snapshot(std::optional<AppliedSnapshot>* out, std::string* err) override {
         return trail_.highest_applied_snapshot(out, err);
+    }
+    // Nothing is written, so there is nothing to commit together.
+    bool transact(const std::function<bool(std::string*)>& work, std::string* err) override {
+        return work(err);
     }
 
 private:

@@ -1,10 +1,26 @@
 """Shared helpers for the kioskctl integration tests: run the real binary, make minisign keys and
 signed snapshots with the stock `minisign` tool, fingerprint stores, collect failures."""
-import hashlib, json, os, subprocess, sys, tempfile
+import hashlib, json, os, sqlite3, subprocess, sys, tempfile
 
 HEADER = ("trainee_no,name,affiliation,course,provider,certificate_no,completed_on,status,"
           "request_accepted_on,user_since\n")
 AT = "2026-11-24T10:00:00+09:00"
+# The local state's tables in kiosk.db (which also holds the audit chain, so its bytes change
+# with every audited action, a refusal included).
+LOCAL_TABLES = ("cards", "staff", "sessions", "briefings", "revisions")
+
+
+def local_state(kiosk_db):
+    """The local state in kiosk_db as sorted rows per table (None when the file is missing),
+    read through a read-only connection."""
+    if not os.path.exists(kiosk_db):
+        return None
+    con = sqlite3.connect(f"file:{kiosk_db}?mode=ro", uri=True)
+    try:
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in LOCAL_TABLES}
+    finally:
+        con.close()
 
 
 class Harness:
@@ -37,11 +53,20 @@ class Harness:
         return path
 
     def fingerprint(self, names=("mirror.db", "local.db")):
+        """SHA-256 of each named file; "local.db" (the store of earlier versions) means the local
+        state's tables inside kiosk.db, compared by content."""
         out = {}
         for n in names:
+            if n == "local.db":
+                state = local_state(os.path.join(self.data, "kiosk.db"))
+                out[n] = None if state is None else hashlib.sha256(repr(state).encode()).hexdigest()
+                continue
             p = os.path.join(self.data, n)
             out[n] = hashlib.sha256(open(p, "rb").read()).hexdigest() if os.path.exists(p) else None
         return out
+
+    def local_state(self, data=None):
+        return local_state(os.path.join(data or self.data, "kiosk.db"))
 
     def audit_rows(self):
         p = self.kc("audit", "export", "--format", "json")

@@ -7,7 +7,7 @@ import csv, hashlib, io, os, shutil, sqlite3, subprocess, time
 DEMO_GENERATED_AT = "2026-11-24T02:00:00+09:00"
 NEXT_GENERATED_AT = "2026-11-25T02:00:00+09:00"
 SYNC_AT = "2026-11-25T10:00:00+09:00"  # sync --at and decisions' --at: both snapshots are fresh
-DB_NAMES = ("mirror.db", "local.db", "audit.db")
+DB_NAMES = ("mirror.db", "kiosk.db")
 
 
 def make_demo(kioskctl, out, trainees):
@@ -82,6 +82,7 @@ def save_data_dir(src, dst):
     for name in sorted(os.listdir(src)):
         s, d = os.path.join(src, name), os.path.join(dst, name)
         if name in DB_NAMES:
+            os.close(os.open(d, os.O_CREAT | os.O_WRONLY, 0o600))  # private, as the kiosk's
             with sqlite3.connect(s) as a, sqlite3.connect(d) as b:
                 a.backup(b)
             a.close()

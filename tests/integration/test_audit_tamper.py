@@ -17,7 +17,7 @@ for _ in range(8):
     h.kc("decide", "--card", "04A1B2C3D4E5F6", "--at", AT, "--json")
 p = h.kc("audit", "verify")
 h.check(p.returncode == 0, f"untouched chain verifies: {p.stdout.strip()}")
-audit = os.path.join(h.data, "audit.db")
+audit = os.path.join(h.data, "kiosk.db")
 
 def sql(db, statement):
     return subprocess.run(["sqlite3", db, statement], capture_output=True, text=True)
@@ -32,7 +32,7 @@ drop = ";".join(f"DROP TRIGGER {t}" for t in triggers)
 def tampered(what, statement, row):
     copy = os.path.join(h.work, what.replace(" ", "_"))
     shutil.copytree(h.data, copy)
-    db = os.path.join(copy, "audit.db")
+    db = os.path.join(copy, "kiosk.db")
     r = sql(db, drop + ";" + statement)
     h.check(r.returncode == 0, f"{what}: tampering applied ({r.stderr.strip()})")
     p = subprocess.run([h.kioskctl, "--data-dir", copy, "audit", "verify"], capture_output=True, text=True)

@@ -167,16 +167,16 @@ if os.geteuid() != 0:  # root reads anything: the unreadable case only means som
 # A database from a newer schema version.
 newer = os.path.join(h.work, "newer")
 shutil.copytree(h.data, newer)
-con = sqlite3.connect(os.path.join(newer, "local.db"))
+con = sqlite3.connect(os.path.join(newer, "kiosk.db"))
 con.execute("PRAGMA user_version=99")
 con.close()
-snap = open(os.path.join(newer, "local.db"), "rb").read()
+snap = open(os.path.join(newer, "kiosk.db"), "rb").read()
 p = subprocess.run([h.kioskctl, "--data-dir", newer, "decide", "--card", "04A1B2C3D4E5F6", "--json"],
                    capture_output=True, text=True)
 h.expect_error("database from a newer schema version", p, 1, contains="newer")
 p = subprocess.run([h.kioskctl, "--data-dir", newer, "init"], capture_output=True, text=True)
 h.expect_error("init over a newer schema version", p, 1, contains="newer")
-h.check(open(os.path.join(newer, "local.db"), "rb").read() == snap, "newer schema: local.db unchanged")
+h.check(open(os.path.join(newer, "kiosk.db"), "rb").read() == snap, "newer schema: kiosk.db unchanged")
 
 # After all of that the original data still answers and the audit chain verifies.
 p = h.kc("decide", "--card", "04A1B2C3D4E5F6", "--at", AT, "--json")

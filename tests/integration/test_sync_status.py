@@ -74,7 +74,7 @@ def sql(db, statement):
 def tampered(what, statement, expect):
     copy = os.path.join(h.work, what.replace(" ", "_"))
     shutil.copytree(h.data, copy)
-    db = os.path.join(copy, "audit.db")
+    db = os.path.join(copy, "kiosk.db")
     triggers = sql(db, "SELECT name FROM sqlite_master WHERE type='trigger'").stdout.split()
     r = sql(db, ";".join(f"DROP TRIGGER {t}" for t in triggers) + ";" + statement)
     h.check(r.returncode == 0, f"{what}: tampering applied ({r.stderr.strip()})")

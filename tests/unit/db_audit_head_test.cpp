@@ -8,6 +8,8 @@
 
 #include "db/audit_head.h"
 #include "db/audit_store.h"
+#include "db/kiosk_db.h"
+#include "db/migrations.h"
 #include "db/sqlite.h"
 #include "db_test_dir.h"
 
@@ -106,19 +108,16 @@ TEST(AuditHead, LatestOfKindFindsTheNewestRowOfThatKind) {
 TEST(AuditHead, SchemaOneTrailIsMigratedAndTheLookupUsesTheIndex) {
     TempDir tmp;
     const std::string path = tmp / "audit.db";
-    {
-        AuditStore s(path, true);
+    {  // a trail of schema 1: the events table, no index on kind (kiosk.db's first step)
+        auto db = std::make_shared<Database>(path, Database::Mode::ReadWriteCreate);
+        migrate(*db, KioskDb::steps().subspan(0, 1), "audit.db");
+        AuditStore s(db);
         append(s, event(1, "sync.applied"));
-    }
-    {  // back to what schema 1 was: no index on kind
-        Database db(path, Database::Mode::ReadWrite);
-        db.exec("DROP INDEX events_kind_seq");
-        db.set_user_version(1);
     }
     EXPECT_THROW(AuditStore(path, false), std::exception);  // an open does not migrate
     AuditStore s(path, true);                               // init does
     Database db(path, Database::Mode::ReadOnly);
-    EXPECT_EQ(db.user_version(), 2);
+    EXPECT_EQ(db.user_version(), AuditStore::kSchemaVersion);
     auto plan = db.prepare(
         "EXPLAIN QUERY PLAN SELECT seq FROM events WHERE kind = 'sync.applied' ORDER BY seq DESC "
         "LIMIT 1");

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "db/audit_store.h"
+#include "db/kiosk_db.h"
+#include "db/local_store.h"
 #include "db/sqlite.h"
 #include "db_test_dir.h"
 
@@ -340,6 +342,139 @@ TEST(AuditStore, ConcurrentAppendersKeepOneChain) {
     AuditVerifyResult v = verify(path);
     EXPECT_TRUE(v.ok) << v.problem;
     EXPECT_EQ(v.rows, 50);
+}
+
+// ---- transact: a change and its audit row commit together or not at all (issue 9 item 2) ----
+
+struct SharedStores {
+    explicit SharedStores(const std::string& path)
+        : db(KioskDb::open(path, true)), local(db, SiteSecret{}), audit(db) {}
+    std::shared_ptr<Database> db;
+    LocalStore local;
+    AuditStore audit;
+    std::int64_t rows() {
+        std::int64_t seq = 0;
+        std::string hash, err;
+        EXPECT_TRUE(audit.head(&seq, &hash, &err)) << err;
+        return seq;
+    }
+    bool bound(const std::string& card) {
+        std::optional<CardBinding> b;
+        std::string err;
+        EXPECT_TRUE(local.find_binding(card, &b, &err)) << err;
+        return b.has_value();
+    }
+};
+
+const std::string kCard(64, 'c');
+const Instant kAt = *parse_instant("2026-11-24T10:00:00+09:00");
+
+TEST(AuditTransact, ChangeAndAuditRowCommitTogether) {
+    TempDir dir;
+    SharedStores s(dir / "kiosk.db");
+    std::string err;
+    AuditReceipt r;
+    ASSERT_TRUE(s.audit.transact(
+        [&](std::string* e) {
+            return s.local.enroll(kCard, "T-1", kAt, e) && s.audit.append(event(1), &r, e);
+        },
+        &err))
+        << err;
+    EXPECT_TRUE(s.bound(kCard));
+    EXPECT_EQ(r.seq, 1);
+    EXPECT_EQ(s.rows(), 1);
+    // and they are durable on another connection
+    SharedStores other(dir / "kiosk.db");
+    EXPECT_TRUE(other.bound(kCard));
+    EXPECT_EQ(other.rows(), 1);
+}
+
+TEST(AuditTransact, RefusedWorkLeavesNeitherChangeNorRow) {
+    TempDir dir;
+    SharedStores s(dir / "kiosk.db");
+    std::string err;
+    AuditReceipt r;
+    EXPECT_FALSE(s.audit.transact(
+        [&](std::string* e) {
+            if (!s.local.enroll(kCard, "T-1", kAt, e) || !s.audit.append(event(1), &r, e))
+                return false;
+            *e = "the effect failed";
+            return false;
+        },
+        &err));
+    EXPECT_EQ(err, "the effect failed");
+    EXPECT_FALSE(s.bound(kCard));
+    EXPECT_EQ(s.rows(), 0);
+    // An exception thrown by the work rolls back too, and is reported.
+    EXPECT_FALSE(s.audit.transact(
+        [&](std::string* e) -> bool {
+            if (!s.local.enroll(kCard, "T-1", kAt, e)) return false;
+            throw std::runtime_error("boom");
+        },
+        &err));
+    EXPECT_NE(err.find("boom"), std::string::npos) << err;
+    EXPECT_FALSE(s.bound(kCard));
+}
+
+TEST(AuditTransact, FailedAuditAppendUndoesTheChange) {
+    TempDir dir;
+    SharedStores s(dir / "kiosk.db");
+    // The trail refuses rows (as a broken or read-only trail would): an insert trigger aborts.
+    s.db->exec(
+        "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'no rows'); "
+        "END");
+    std::string err;
+    AuditReceipt r;
+    EXPECT_FALSE(s.audit.transact(
+        [&](std::string* e) {
+            return s.local.enroll(kCard, "T-1", kAt, e) && s.audit.append(event(1), &r, e);
+        },
+        &err));
+    EXPECT_NE(err.find("no rows"), std::string::npos) << err;
+    EXPECT_FALSE(s.bound(kCard));
+}
+
+TEST(AuditTransact, FailedStoreWriteInsideKeepsTheOuterTransactionUsable) {
+    TempDir dir;
+    SharedStores s(dir / "kiosk.db");
+    std::string err;
+    AuditReceipt r;
+    ASSERT_TRUE(s.audit.transact(
+        [&](std::string* e) {
+            std::string ignored;
+            // A refused inner write (its savepoint rolled back) does not end the transaction.
+            EXPECT_FALSE(s.local.unenroll(kCard, kAt, &ignored));
+            return s.local.enroll(kCard, "T-1", kAt, e) && s.audit.append(event(1), &r, e);
+        },
+        &err))
+        << err;
+    EXPECT_TRUE(s.bound(kCard));
+    // A nested transact joins the outer one: rolled back with it.
+    EXPECT_FALSE(s.audit.transact(
+        [&](std::string* e) {
+            EXPECT_TRUE(s.audit.transact(
+                [&](std::string* e2) { return s.audit.append(event(2), &r, e2); }, e));
+            *e = "outer refused";
+            return false;
+        },
+        &err));
+    EXPECT_EQ(s.rows(), 1);
+}
+
+TEST(AuditTransact, TheWriteLockIsHeldFromTheStart) {
+    TempDir dir;
+    SharedStores s(dir / "kiosk.db");
+    std::string err;
+    ASSERT_TRUE(s.audit.transact(
+        [&](std::string*) {
+            // Another writer cannot slip in between what the work reads and what it writes.
+            Database other(dir / "kiosk.db", Database::Mode::ReadWrite);
+            other.exec("PRAGMA busy_timeout = 0");
+            EXPECT_THROW(other.exec("BEGIN IMMEDIATE"), SqliteError);
+            return true;
+        },
+        &err))
+        << err;
 }
 
 TEST(AuditStore, ExportCsvIsRfc4180WithHeader) {

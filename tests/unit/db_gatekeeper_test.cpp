@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <thread>
 
 #include "db/audit_store.h"
 #include "db/data_dir.h"
@@ -88,7 +89,7 @@ TEST_F(GatekeeperTest, EveryDecisionIsAuditedBeforeItIsReturned) {
 TEST_F(GatekeeperTest, FailedAuditWriteTurnsAGrantIntoARefusal) {
     // Break the audit trail behind the store's back: the table is gone.
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir / "data/audit.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open((dir / "data/kiosk.db").c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, "DROP TABLE events", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     auto r = gate->decide_card(uid, now, "test");
@@ -187,6 +188,108 @@ TEST_F(GatekeeperTest, StaffOverrideStartsARefusedSessionAndRecordsTheRefusal) {
     ASSERT_TRUE(s.session);
     EXPECT_NE(s.session->override_reason.find("NO_SEAT"), std::string::npos);
     EXPECT_EQ(s.session->override_by, "staff1");
+}
+
+// Issue 9 item 2/4: when the session's audit row cannot be written, neither the session nor the
+// decision's "grant" stays: the answer is a refusal, and that refusal is what the audit holds.
+TEST_F(GatekeeperTest, SessionWhoseAuditRowFailsIsNotStartedAndTheAuditSaysDeny) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "data/kiosk.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TRIGGER no_start BEFORE INSERT ON events WHEN "
+                           "NEW.kind = 'session.start' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto before = audit_rows();
+    Gatekeeper::StartRequest req;
+    req.card = uid;
+    auto s = gate->start_session(req, now, "test");
+    EXPECT_FALSE(s.decision.granted);
+    EXPECT_TRUE(s.decision.has_reason(Code::KioskFault));
+    EXPECT_FALSE(s.session);
+    EXPECT_NE(s.fault.find("disk full"), std::string::npos) << s.fault;
+    std::vector<SessionRecord> all;
+    std::string err;
+    ASSERT_TRUE(data->local().list_sessions(false, now, &all, &err)) << err;
+    EXPECT_TRUE(all.empty());
+    ASSERT_EQ(audit_rows(), before + 1);  // one row: the refusal that was shown
+    std::optional<AuditRow> row;
+    ASSERT_TRUE(data->audit().row_at(before + 1, &row, &err)) << err;
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->event.kind, "decision");
+    EXPECT_EQ(row->event.outcome, "deny");
+    EXPECT_NE(row->event.detail.find("KIOSK_FAULT"), std::string::npos) << row->event.detail;
+    EXPECT_EQ(s.audit.seq, before + 1);
+}
+
+// Issue 9 item 3/4: two kiosks (two connections) starting at once are decided one after the
+// other under the write lock: never more sessions than seats, never two for one trainee, and
+// the loser is told what its audit row says.
+TEST_F(GatekeeperTest, ConcurrentStartsNeverOverbookSeatsOrBreakTR5) {
+    Policy one_seat;
+    one_seat.seats = 1;
+    for (int round = 0; round < 20; ++round) {
+        Instant t = now + std::chrono::minutes(10 * round);
+        std::vector<TapResult> results(4);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 4; ++i) {
+            threads.emplace_back([&, i] {
+                std::string err;
+                auto d = DataDir::open(dir / "data", &err);
+                ASSERT_TRUE(d) << err;
+                Gatekeeper g(d->mirror(), d->local(), d->audit(), d->secret(), one_seat);
+                Gatekeeper::StartRequest req;
+                req.card = i % 2 ? uid : newcomer;
+                results[static_cast<size_t>(i)] = g.start_session(req, t, "test");
+            });
+        }
+        for (auto& th : threads) th.join();
+        int started = 0;
+        for (auto& r : results) {
+            EXPECT_FALSE(r.decision.has_reason(Code::KioskFault)) << r.fault;
+            if (r.decision.granted && r.session) ++started;  // (a loser sees the running one)
+            if (!r.decision.granted)
+                EXPECT_TRUE(r.decision.has_reason(Code::NoSeat) ||
+                            r.decision.has_reason(Code::AlreadyInSession))
+                    << decision_json(r.decision);
+            std::optional<AuditRow> row;
+            std::string err;
+            ASSERT_TRUE(data->audit().row_at(r.audit.seq, &row, &err)) << err;
+            ASSERT_TRUE(row);
+            EXPECT_EQ(row->event.outcome, r.decision.granted ? "grant" : "deny");
+        }
+        EXPECT_EQ(started, 1) << "round " << round;
+        std::vector<SessionRecord> active;
+        std::string err;
+        ASSERT_TRUE(data->local().active_sessions(t, &active, &err)) << err;
+        EXPECT_EQ(active.size(), 1u) << "round " << round;
+        for (auto& a : active)
+            ASSERT_TRUE(gate->end_session(a.id, t + std::chrono::minutes(1), "test", "ended", &err))
+                << err;
+    }
+}
+
+// Issue 9 item 8: a session past its end is closed by its trainee's next start, and that is
+// audited; nobody else's session is touched.
+TEST_F(GatekeeperTest, ExpiredSessionClosedByTheNextStartIsAudited) {
+    Gatekeeper::StartRequest req;
+    req.card = uid;
+    req.minutes = 30;
+    auto first = gate->start_session(req, now, "test");
+    ASSERT_TRUE(first.session) << first.fault;
+    auto later = now + std::chrono::hours(2);
+    auto second = gate->start_session(req, later, "test");
+    ASSERT_TRUE(second.session) << second.fault << decision_json(second.decision);
+    std::vector<db::AuditRow> rows;
+    std::string err;
+    ASSERT_TRUE(data->audit().latest(3, &rows, &err)) << err;
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].event.kind, "session.start");
+    EXPECT_EQ(rows[1].event.kind, "session.end");
+    EXPECT_NE(rows[1].event.detail.find("expired"), std::string::npos) << rows[1].event.detail;
+    EXPECT_NE(rows[1].event.detail.find(std::to_string(first.session->id)), std::string::npos);
+    EXPECT_EQ(rows[2].event.kind, "decision");
 }
 
 }  // namespace

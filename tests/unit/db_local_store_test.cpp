@@ -148,21 +148,79 @@ TEST_F(LocalStoreTest, PartialUniqueIndexEnforcesOneOpenSessionPerTrainee_TR5) {
         "2)");
 }
 
-TEST_F(LocalStoreTest, ExpiredSessionIsClosedByTheNextStart) {
+TEST_F(LocalStoreTest, ExpiredSessionIsClosedOnlyByCloseExpiredOfItsTrainee) {
     SessionRecord first = session_for("T-1", kT0 + 1h);
     ASSERT_TRUE(store.start_session(first, kT0, &err)) << err;
+    SessionRecord other = session_for("T-2", kT0 + 1h);
+    ASSERT_TRUE(store.start_session(other, kT0, &err)) << err;
     std::vector<SessionRecord> active;
     ASSERT_TRUE(store.active_sessions(kT0 + 1h, &active, &err)) << err;
-    EXPECT_TRUE(active.empty());  // ends_at <= now: not active, even before the sweep
+    EXPECT_TRUE(active.empty());  // ends_at <= now: not active, although not closed
 
+    // A start does not close it behind the caller's back: the caller closes and audits it.
     SessionRecord again = session_for("T-1", kT0 + 3h);
+    EXPECT_FALSE(store.start_session(again, kT0 + 1h, &err));
+    EXPECT_NE(err.find("past its end"), std::string::npos) << err;
+    std::vector<SessionRecord> closed;
+    ASSERT_TRUE(store.close_expired("T-1", kT0 + 1h, &closed, &err)) << err;
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].id, first.id);
+    EXPECT_EQ(closed[0].end_reason, "expired");
     ASSERT_TRUE(store.start_session(again, kT0 + 1h, &err)) << err;
     std::vector<SessionRecord> all;
     ASSERT_TRUE(store.list_sessions(false, kT0 + 1h, &all, &err)) << err;
-    ASSERT_EQ(all.size(), 2u);
+    ASSERT_EQ(all.size(), 3u);
     EXPECT_EQ(all[0].ended_at, kT0 + 1h);
     EXPECT_EQ(all[0].end_reason, "expired");
-    EXPECT_FALSE(all[1].ended_at);
+    EXPECT_FALSE(all[1].ended_at);  // T-2's: another trainee's session is not touched
+    EXPECT_FALSE(all[2].ended_at);
+}
+
+// Issue 9 item 8: a time far ahead ending one session changes no other session.
+TEST_F(LocalStoreTest, EndSessionAtAFutureTimeChangesNothingElse) {
+    SessionRecord a = session_for("T-1", kT0 + 2h);
+    SessionRecord b = session_for("T-2", kT0 + 2h);
+    ASSERT_TRUE(store.start_session(a, kT0, &err)) << err;
+    ASSERT_TRUE(store.start_session(b, kT0, &err)) << err;
+    EXPECT_FALSE(store.end_session(a.id, kT0 + 24h * 365, "ended", &err));
+    std::vector<SessionRecord> active;
+    ASSERT_TRUE(store.active_sessions(kT0 + 1h, &active, &err)) << err;
+    EXPECT_EQ(active.size(), 2u);
+    std::vector<SessionRecord> all;
+    ASSERT_TRUE(store.list_sessions(false, kT0, &all, &err)) << err;
+    for (auto& s : all) EXPECT_FALSE(s.ended_at) << s.id;
+}
+
+// Issue 9 item 12: a staff card is not a trainee card, and the reverse.
+TEST_F(LocalStoreTest, StaffCardCannotBeEnrolledAsATraineeCard) {
+    ASSERT_TRUE(store.add_staff("S-1", "Sato", kCardA, "1234", &err)) << err;
+    EXPECT_FALSE(store.enroll(kCardA, "T-1", kT0, &err));
+    EXPECT_NE(err.find("staff card of S-1"), std::string::npos) << err;
+    std::optional<CardBinding> b;
+    ASSERT_TRUE(store.find_binding(kCardA, &b, &err)) << err;
+    EXPECT_FALSE(b);
+    ASSERT_TRUE(store.enroll(kCardB, "T-1", kT0, &err)) << err;
+    EXPECT_FALSE(store.add_staff("S-2", "Suzuki", kCardB, "1234", &err));
+    EXPECT_NE(err.find("enrolled as a trainee card"), std::string::npos) << err;
+}
+
+// Issue 9 item 14: names are one printable line of 1-100 characters.
+TEST_F(LocalStoreTest, StaffNamesAreOnePrintableLineOfAtMost100Characters) {
+    EXPECT_FALSE(store.add_staff("S-1", "Sato\nS-9  Admin  card 00", kCardA, "1234", &err));
+    EXPECT_NE(err.find("control character (U+000A)"), std::string::npos) << err;
+    EXPECT_FALSE(store.add_staff("S-1", "Sato\x1b[2J", kCardA, "1234", &err));
+    EXPECT_NE(err.find("U+001B"), std::string::npos) << err;
+    EXPECT_FALSE(store.add_staff("S-1", "Sato\u202Eevil", kCardA, "1234", &err));
+    EXPECT_FALSE(store.add_staff("S-1", "Sato\xff", kCardA, "1234", &err));
+    EXPECT_NE(err.find("not valid UTF-8"), std::string::npos) << err;
+    EXPECT_FALSE(store.add_staff("S-1", "", kCardA, "1234", &err));
+    EXPECT_NE(err.find("1-100 characters"), std::string::npos) << err;
+    // The limit is 100 characters, counted as characters, not bytes.
+    std::string kanji;
+    for (int i = 0; i < 100; ++i) kanji += "\u4f50";  // 3 bytes each
+    ASSERT_TRUE(store.add_staff("S-1", kanji, kCardA, "1234", &err)) << err;
+    EXPECT_FALSE(store.add_staff("S-2", std::string(101, 'a'), kCardB, "1234", &err));
+    EXPECT_EQ(err, "the staff name is 101 characters long: at most 100");
 }
 
 TEST_F(LocalStoreTest, StartSessionRefusesAnEndNotInTheFuture) {
@@ -431,7 +489,7 @@ TEST(LocalStoreOpen, NewerSchemaIsRefusedAndTheFileIsUnchanged) {
             FAIL() << "opened a newer local.db";
         } catch (const std::runtime_error& e) {
             EXPECT_EQ(std::string(e.what()),
-                      "local.db has schema version 7, newer than this program supports (1): "
+                      "local.db has schema version 7, newer than this program supports (3): "
                       "upgrade the kiosk software");
         }
         EXPECT_EQ(testing::read_bytes(path), before);
