@@ -138,7 +138,13 @@ public:
     //     audit.transact([&](std::string* e) {
     //         return local.end_session(id, now, "ended", e) && audit.append(event, &rc, e);
     //     }, &err);
-    virtual bool transact(const std::function<bool(std::string* err)>& work, std::string* err) = 0;
+    // A trail that cannot share a transaction with the local state (a test double that only
+    // appends) keeps this default: it refuses, so nothing is ever changed unaudited.
+    virtual bool transact(const std::function<bool(std::string* err)>& work, std::string* err) {
+        (void)work;
+        *err = "this audit trail cannot commit a change together with its audit row";
+        return false;
+    }
 };
 
 }  // namespace kiosk
