@@ -123,9 +123,9 @@ bool check_exported_head(AuditStore& audit, const std::string& path, std::string
     if (!check_audit_head(audit, previous, &missing, err)) return false;
     if (!missing.empty())
         *problem = fmt::format(
-            "the audit trail no longer holds the previously exported head ({}): audit.db was "
+            "the audit trail no longer holds the previously exported head ({}): kiosk.db was "
             "rolled back or rewritten since; {} is kept as evidence and not overwritten — "
-            "restore audit.db from its latest backup (kioskctl audit verify --head {})",
+            "restore kiosk.db from its latest backup (kioskctl audit verify --head {})",
             missing, path, path);
     return true;
 }

@@ -37,7 +37,7 @@ inline constexpr std::int64_t kMaxAuditHeadFileBytes = 4096;
 
 // Checks that the head exported earlier to `path` is still in the chain. Returns false only when
 // something cannot be read; *problem is empty when the file is absent or its row is there, else
-// one line saying that the trail no longer holds it (audit.db was rolled back or rewritten) and
+// one line saying that the trail no longer holds it (kiosk.db was rolled back or rewritten) and
 // that the file is kept as evidence.
 bool check_exported_head(AuditStore& audit, const std::string& path, std::string* problem,
                          std::string* err);

@@ -1,4 +1,4 @@
-// The hash-chained audit trail over audit.db (see audit_store.h).
+// The hash-chained audit trail in kiosk.db (see audit_store.h).
 #include "db/audit_store.h"
 
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-// The kiosk's local state over local.db (see local_store.h).
+// The kiosk's local state in kiosk.db (see local_store.h).
 #include "db/local_store.h"
 
 #include <fmt/format.h>

@@ -120,6 +120,9 @@ public:
     bool briefing_queue(std::vector<BriefingEntry>* out, std::string* err);
 
     const std::string& path() const { return path_; }
+    // The kiosk.db connection, shared with the AuditStore and StaffRecordsStore so that their
+    // writes join one AuditTrail::transact().
+    const std::shared_ptr<Database>& database() const { return db_; }
 
 private:
     bool pin_password(std::string_view pin, std::string* password, std::string* err) const;

@@ -1,4 +1,4 @@
-// StaffRecords over local.db and audit.db (see staff_records.h).
+// StaffRecords over kiosk.db (see staff_records.h).
 #include "db/staff_records.h"
 
 #include <fmt/format.h>
@@ -15,14 +15,7 @@ AuditEntry entry(const AuditRow& r) { return AuditEntry{r.seq, r.event, r.row_ha
 }  // namespace
 
 StaffRecordsStore::StaffRecordsStore(LocalStore& local, AuditStore& audit)
-    : local_(local), audit_(audit) {
-    try {
-        db_ = std::make_unique<Database>(local.path(), Database::Mode::ReadWrite);
-    } catch (const std::exception& e) {
-        throw std::runtime_error(
-            fmt::format("cannot open {} for staff records: {}", local.path(), e.what()));
-    }
-}
+    : local_(local), audit_(audit), db_(local.database()) {}
 
 StaffRecordsStore::~StaffRecordsStore() = default;
 

@@ -1,6 +1,7 @@
-// The staff service's port (kiosk/staff_desk.h StaffRecords) over the kiosk's stores: staff rows
-// and PIN-attempt compare-and-set in local.db (through a connection of its own), card bindings and
-// briefings through LocalStore, audit rows through AuditStore.
+// The staff service's port (kiosk/staff_desk.h StaffRecords) over kiosk.db: staff rows and the
+// PIN-attempt compare-and-set, card bindings and briefings through LocalStore, audit rows through
+// AuditStore — all on the one shared connection, so that each joins the StaffDesk's
+// AuditTrail::transact() with its audit row.
 #pragma once
 
 #include <memory>
@@ -15,7 +16,7 @@ class Database;
 
 class StaffRecordsStore final : public StaffRecords {
 public:
-    // Opens its own connection to local.path(). Throws std::runtime_error naming the file.
+    // Uses local.database(), the connection the AuditStore shares.
     StaffRecordsStore(LocalStore& local, AuditStore& audit);
     ~StaffRecordsStore() override;
 
@@ -37,7 +38,7 @@ public:
 private:
     LocalStore& local_;
     AuditStore& audit_;
-    std::unique_ptr<Database> db_;
+    std::shared_ptr<Database> db_;
 };
 
 }  // namespace kiosk::db

@@ -174,32 +174,64 @@ bool SessionDesk::end(std::int64_t id, EndCause cause, Instant now, std::string_
         return false;
     }
     SessionRecord s = *it;
+    if (s.ends_at <= now &&
+        (cause == EndCause::EndedByTrainee || cause == EndCause::EndedByStaff)) {
+        // Its time ran out before this end: it is closed as expired by the sweep (expire_due),
+        // not recorded as ended by a person at a time after its end.
+        *err = fmt::format(
+            "session #{} already ended at {} (expired); the expiry sweep closes it (kioskctl "
+            "session expire)",
+            id, format_instant(s.ends_at));
+        return false;
+    }
     std::string gate_err;
     bool gate_closed = gate_.close(gate_session(s), cause, now, &gate_err);
 
-    std::string local_err;
-    if (!local_.end_session(id, now, std::string(end_cause_name(cause)), &local_err)) {
-        // Ended meanwhile (the store marks sessions past their time as expired)? Then fine.
-        std::vector<SessionRecord> again;
-        std::string ignored;
-        bool still_open =
-            !open_sessions(&again, &ignored) ||
-            std::any_of(again.begin(), again.end(), [&](auto& x) { return x.id == id; });
-        if (still_open) {
-            *err = local_err;
-            return false;
-        }
-    }
     json detail{{"session", id},
                 {"reason", end_cause_name(cause)},
                 {"cause", end_cause_name(cause)},
                 {"backend", gate_.backend()},
                 {"ends_at", format_instant(s.ends_at)}};
     if (!gate_closed) detail["gate_error"] = gate_err;
-    if (!audit({now, "session.end", std::string(actor), s.trainee_no, card_hash_prefix(s.card_hash),
-                gate_closed ? "ok" : "gate-failed", detail.dump()},
-               err))
+    // The end and its audit row commit together (AuditTrail::transact): a session is never
+    // marked ended unaudited, nor audited as ended while it still holds its seat.
+    std::string tx_err;
+    bool ok = audit_.transact(
+        [&](std::string* why) {
+            std::vector<SessionRecord> now_open;
+            if (!open_sessions(&now_open, why)) return false;
+            if (std::none_of(now_open.begin(), now_open.end(), [&](auto& x) { return x.id == id; }))
+                return true;  // ended meanwhile by another kiosk or kioskctl, which audited it
+            if (s.ends_at <= now) {
+                // Past its time: the store closes it as expired at its end time.
+                std::vector<SessionRecord> closed;
+                if (!local_.close_expired(s.trainee_no, now, &closed, why)) return false;
+                for (auto& c : closed) {
+                    json d = detail;
+                    d["session"] = c.id;
+                    d["ends_at"] = format_instant(c.ends_at);
+                    if (c.id != id) d["reason"] = d["cause"] = end_cause_name(EndCause::Expired);
+                    AuditReceipt rc;
+                    if (!audit_.append({now, "session.end", std::string(actor), c.trainee_no,
+                                        card_hash_prefix(c.card_hash),
+                                        gate_closed ? "ok" : "gate-failed", d.dump()},
+                                       &rc, why))
+                        return false;
+                }
+                return true;
+            }
+            if (!local_.end_session(id, now, std::string(end_cause_name(cause)), why)) return false;
+            AuditReceipt rc;
+            return audit_.append(
+                {now, "session.end", std::string(actor), s.trainee_no,
+                 card_hash_prefix(s.card_hash), gate_closed ? "ok" : "gate-failed", detail.dump()},
+                &rc, why);
+        },
+        &tx_err);
+    if (!ok) {
+        *err = fmt::format("session #{} could not be ended (nothing changed): {}", id, tx_err);
         return false;
+    }
     if (!gate_closed) {
         *err = fmt::format(
             "session #{} ended here, but the test database did not confirm the close: {} (the next "

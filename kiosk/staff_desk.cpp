@@ -146,6 +146,28 @@ StaffOutcome StaffDesk::audited(StaffIssue issue, std::string message, AuditEven
     return o;
 }
 
+StaffOutcome StaffDesk::change_audited(const std::function<bool(std::string*)>& change,
+                                       StaffIssue issue, std::string message, AuditEvent e,
+                                       std::string_view what, bool* change_failed) {
+    StaffOutcome o{issue, std::move(message), {}};
+    bool failed_change = false;
+    std::string err;
+    bool ok = audit_.transact(
+        [&](std::string* why) {
+            if (!change(why)) {
+                failed_change = true;
+                return false;
+            }
+            return audit_.append(e, &o.audit, why);
+        },
+        &err);
+    if (change_failed) *change_failed = failed_change;
+    if (ok) return o;
+    if (failed_change) return refusal(StaffIssue::Fault, fmt::format("{}: {}", what, err));
+    return refusal(StaffIssue::Fault,
+                   "The audit trail cannot be written (nothing was changed): " + err);
+}
+
 // The signed-in staff member must still exist with the same card (a removal takes effect at once).
 bool StaffDesk::still_staff(const StaffSignIn& who, StaffOutcome* out) {
     std::optional<StaffAccount> a;
@@ -252,39 +274,49 @@ SignInResult StaffDesk::sign_in(const CardUid& card, std::string_view pin, Insta
                 }  // else: keep the old hash; signing in does not depend on the upgrade
             }
         }
-        bool applied = false;
-        if (!records_.update_staff_attempt(*acct, after, &applied, &err)) {
-            r.outcome = refusal(StaffIssue::Fault, "Cannot record the PIN attempt: " + err);
-            return r;
-        }
-        if (!applied) continue;
+        // The attempt and its audit row commit together: a wrong PIN is never counted
+        // unaudited, nor audited uncounted.
         detail["failed_attempts"] = after.failed_attempts;
+        StaffIssue issue = StaffIssue::None;
+        std::string message;
         if (check == PinCheck::Wrong) {
             r.tries_left = std::max(0, config_.max_failed_pins - after.failed_attempts);
             if (after.locked_until) {
                 e.outcome = "lockout";
                 detail["locked_until"] = format_instant(*after.locked_until);
-                e.detail = detail.dump();
                 r.locked_until = after.locked_until;
-                r.outcome =
-                    audited(StaffIssue::StaffLocked,
-                            fmt::format("Wrong PIN: {} wrong PINs lock this staff card until {}",
-                                        config_.max_failed_pins, clock_time(*after.locked_until)),
-                            e);
+                issue = StaffIssue::StaffLocked;
+                message = fmt::format("Wrong PIN: {} wrong PINs lock this staff card until {}",
+                                      config_.max_failed_pins, clock_time(*after.locked_until));
             } else {
                 e.outcome = "wrong";
-                e.detail = detail.dump();
-                r.outcome = audited(StaffIssue::PinWrong,
-                                    fmt::format("Wrong PIN: {} {} left", r.tries_left,
-                                                r.tries_left == 1 ? "try" : "tries"),
-                                    e);
+                issue = StaffIssue::PinWrong;
+                message = fmt::format("Wrong PIN: {} {} left", r.tries_left,
+                                      r.tries_left == 1 ? "try" : "tries");
             }
-            return r;
+        } else {
+            e.outcome = "ok";
+            if (r.rehashed) detail["rehashed"] = true;
+            message = fmt::format("Signed in as {}", acct->name);
         }
-        e.outcome = "ok";
-        if (r.rehashed) detail["rehashed"] = true;
         e.detail = detail.dump();
-        r.outcome = audited(StaffIssue::None, fmt::format("Signed in as {}", acct->name), e);
+        bool collided = false;  // another kiosk's attempt on this card came first
+        r.outcome = change_audited(
+            [&](std::string* why) {
+                bool applied = false;
+                if (!records_.update_staff_attempt(*acct, after, &applied, why)) return false;
+                if (!applied) {
+                    collided = true;
+                    *why = "the staff card's row changed meanwhile";
+                }
+                return applied;
+            },
+            issue, std::move(message), e, "Cannot record the PIN attempt");
+        if (collided) {  // rolled back: read again and decide again
+            r.locked_until.reset();
+            r.tries_left = 0;
+            continue;
+        }
         if (r.outcome.ok()) r.staff = StaffSignIn{acct->id, acct->name, hash, now};
         return r;
     }
@@ -486,25 +518,23 @@ StaffOutcome StaffDesk::enroll(const StaffSignIn& who, const CardUid& card,
         return refuse(
             StaffIssue::TraineeUnknown,
             fmt::format("Trainee number {} is not in the training records: check it", trainee_no));
-    if (!records_.enroll(hash, trainee_no, now, &err)) {
+    AuditEvent ok = e;
+    ok.outcome = "ok";
+    ok.detail = json{{"staff", who.staff_id}}.dump();
+    bool change_failed = false;
+    StaffOutcome done = change_audited(
+        [&](std::string* why) { return records_.enroll(hash, trainee_no, now, why); },
+        StaffIssue::None, fmt::format("Card enrolled to trainee {}", trainee_no), ok,
+        "Cannot enrol the card", &change_failed);
+    if (!done.ok() && change_failed) {
         // Another kiosk may have bound it in between: say so rather than "fault".
         std::optional<CardBinding> now_bound;
         std::string err2;
         if (local_.find_binding(hash, &now_bound, &err2) && now_bound && !now_bound->revoked)
             return refuse(StaffIssue::CardBoundElsewhere,
                           "This card was just bound to a trainee number: revoke it first (TR-5)");
-        return refusal(StaffIssue::Fault, "Cannot enrol the card: " + err);
     }
-    e.outcome = "ok";
-    e.detail = json{{"staff", who.staff_id}}.dump();
-    StaffOutcome done =
-        audited(StaffIssue::None, fmt::format("Card enrolled to trainee {}", trainee_no), e);
-    if (!done.ok()) {
-        // Unaudited, the binding may not stand.
-        std::string ignored;
-        records_.unenroll(hash, now, &ignored);
-    }
-    return done;
+    return done;  // the binding stands only with its audit row
 }
 
 StaffOutcome StaffDesk::revoke(const StaffSignIn& who, const CardUid& card, Instant now) {
@@ -526,11 +556,11 @@ StaffOutcome StaffDesk::revoke(const StaffSignIn& who, const CardUid& card, Inst
         return audited(StaffIssue::CardNotEnrolled, "This card is not enrolled: nothing to revoke",
                        e);
     }
-    if (!records_.unenroll(hash, now, &err))
-        return refusal(StaffIssue::Fault, "Cannot revoke the card: " + err);
     e.outcome = "ok";
     e.detail = json{{"staff", who.staff_id}}.dump();
-    return audited(StaffIssue::None, fmt::format("Card of {} revoked", b->trainee_no), e);
+    return change_audited([&](std::string* why) { return records_.unenroll(hash, now, why); },
+                          StaffIssue::None, fmt::format("Card of {} revoked", b->trainee_no), e,
+                          "Cannot revoke the card");
 }
 
 // ---- Briefings (TR-9) ------------------------------------------------------------------------
@@ -550,11 +580,12 @@ StaffOutcome StaffDesk::briefed(const StaffSignIn& who, std::string_view trainee
                      [&](const BriefingItem& b) { return b.trainee_no == trainee_no; }))
         return refusal(StaffIssue::NotQueued,
                        fmt::format("{} is not waiting for a briefing", trainee_no));
-    if (!records_.mark_briefed(trainee_no, who.staff_id, now, &err))
-        return refusal(StaffIssue::Fault, "Cannot record the briefing: " + err);
-    return audited(StaffIssue::None, fmt::format("Briefing of {} recorded", trainee_no),
-                   {now, "briefing.done", who.actor(), std::string(trainee_no), "", "ok",
-                    json{{"staff", who.staff_id}, {"rule", "TR-9"}}.dump()});
+    return change_audited(
+        [&](std::string* why) { return records_.mark_briefed(trainee_no, who.staff_id, now, why); },
+        StaffIssue::None, fmt::format("Briefing of {} recorded", trainee_no),
+        {now, "briefing.done", who.actor(), std::string(trainee_no), "", "ok",
+         json{{"staff", who.staff_id}, {"rule", "TR-9"}}.dump()},
+        "Cannot record the briefing");
 }
 
 // ---- Records and sync ------------------------------------------------------------------------

@@ -240,6 +240,11 @@ public:
 
 private:
     StaffOutcome audited(StaffIssue issue, std::string message, AuditEvent e);
+    // `change` (a write to the kiosk's records) and its audit row `e` in one
+    // AuditTrail::transact(): both commit or neither does. *change_failed says which part failed.
+    StaffOutcome change_audited(const std::function<bool(std::string*)>& change, StaffIssue issue,
+                                std::string message, AuditEvent e, std::string_view what,
+                                bool* change_failed = nullptr);
     bool still_staff(const StaffSignIn& who, StaffOutcome* refusal);
 
     Gatekeeper& gatekeeper_;

@@ -150,7 +150,7 @@ void run_sync(Ctl& ctl, const SyncOptions& o) {
     std::optional<std::string> failure;
     bool imported = false;
     std::string err;
-    // The head exported last time must still be in the chain: if audit.db was rolled back, the
+    // The head exported last time must still be in the chain: if kiosk.db was rolled back, the
     // sync refuses, and the evidence (audit-head.txt) is kept, not overwritten.
     const std::string head_path = d.path_of(db::kAuditHeadFile);
     std::string head_problem;

@@ -23,10 +23,19 @@ def kc_in(data, *args, stdin=None):
                           text=True, input=stdin, timeout=120)
 
 
+# Sessions open the built-in workspace (the default backend): each data directory gets a copy
+# of one small generated test database.
+TESTDB = os.path.join(h.work, "testdb.sqlite")
+_p = subprocess.run([h.kioskctl, "testdb", "generate", "--out", TESTDB, "--patients", "10"],
+                    capture_output=True, text=True, timeout=300)
+assert _p.returncode == 0, _p.stderr
+
+
 def setup(data):
     for args in (["init"], ["sync", feed, "--pubkey", h.pub, "--at", AT]):
         p = kc_in(data, *args)
         assert p.returncode == 0, (args, p.stderr)
+    shutil.copy2(TESTDB, os.path.join(data, "testdb.sqlite"))
 
 
 def audit_file(data):
@@ -71,7 +80,7 @@ try:
     for what, args, stdin in [
             ("enroll", ["enroll", "--card", "04000000000002", "--trainee", "A-1", "--at", AT], None),
             ("unenroll", ["unenroll", "--card", "04000000000001", "--at", AT], None),
-            ("staff add", ["staff", "add", "--id", "S-1", "--name", "Sato", "--card", "05000000000001"], "2468\n"),
+            ("staff add", ["staff", "add", "--id", "S-1", "--name", "Sato", "--card", "05000000000001"], "246813\n"),
             ("session start", ["session", "start", "--trainee", "A-3", "--at", AT], None),
             ("session end", ["session", "end", sid, "--at", AT], None)]:
         p = kc_in(data, *args, stdin=stdin)
@@ -168,7 +177,7 @@ for minutes in ("2147483647", "0", "-5", "1441"):
     p = kc_in(data, "session", "start", "--trainee", "A-4", "--minutes", minutes, "--at", AT)
     h.expect_error(f"--minutes {minutes}", p, 1, contains="out of range")
 h.check(local(data) == before_local, "out-of-range minutes: no session")
-p = kc_in(data, "staff", "add", "--id", "S-1", "--name", "Sato", "--card", "05000000000001", stdin="2468\n")
+p = kc_in(data, "staff", "add", "--id", "S-1", "--name", "Sato", "--card", "05000000000001", stdin="246813\n")
 h.check(p.returncode == 0, f"staff S-1 added: {p.stderr.strip()}")
 p = kc_in(data, "enroll", "--card", "05000000000001", "--trainee", "A-4", "--at", AT)
 h.expect_error("a staff card enrolled as a trainee card", p, 1, contains="staff card")
@@ -207,17 +216,17 @@ while time.monotonic() < deadline:
             break
         seen += chunk
     if not sent and b"PIN" in seen:
-        os.write(fd, b"97531\n")
+        os.write(fd, b"975312\n")
         sent = True
 _, status = os.waitpid(pid, 0)
 h.check(sent and os.waitstatus_to_exitcode(status) == 0, f"staff add on a terminal prompts and succeeds: {seen!r}")
-h.check(b"97531" not in seen, f"the PIN typed on the terminal is not echoed: {seen!r}")
+h.check(b"975312" not in seen, f"the PIN typed on the terminal is not echoed: {seen!r}")
 p = kc_in(data, "staff", "add", "--id", "S-3", "--name", "Evil\nS-9  Admin  card 0000", "--card",
-          "05000000000003", stdin="2468\n")
+          "05000000000003", stdin="246813\n")
 h.expect_error("a staff name with a newline", p, 1, contains="control character")
-p = kc_in(data, "staff", "add", "--id", "S-3", "--name", "x" * 101, "--card", "05000000000003", stdin="2468\n")
+p = kc_in(data, "staff", "add", "--id", "S-3", "--name", "x" * 101, "--card", "05000000000003", stdin="246813\n")
 h.expect_error("a 101-character staff name", p, 1, contains="at most 100")
-p = kc_in(data, "staff", "add", "--id", "S-3", "--name", "佐" * 100, "--card", "05000000000003", stdin="2468\n")
+p = kc_in(data, "staff", "add", "--id", "S-3", "--name", "佐" * 100, "--card", "05000000000003", stdin="246813\n")
 h.check(p.returncode == 0, f"a 100-character (300-byte) name is accepted: {p.stderr.strip()}")
 p = kc_in(data, "staff", "list")
 h.check(len(p.stdout.strip().splitlines()) == 2, f"staff list: one line per member: {p.stdout!r}")

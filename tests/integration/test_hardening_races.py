@@ -15,6 +15,10 @@ for i in range(1, 9):
              f"A-{i},Trainee {i},Example,SYSOP,PMDA,C-{i}2,2024-06-01,issued,,2023-04-01"]
 feed = h.sign(h.write_feed("feed.csv", rows), 1)
 h.check(h.kc("init").returncode == 0, "init")
+# Sessions open the built-in workspace (the default backend): it needs its test database.
+p = h.kc("testdb", "generate", "--out", os.path.join(h.data, "testdb.sqlite"), "--patients", "10",
+         data=False)
+h.check(p.returncode == 0, f"testdb generate: {p.stderr.strip()}")
 h.check(h.kc("sync", feed, "--pubkey", h.pub, "--at", AT).returncode == 0, "sync")
 cfg = os.path.join(h.work, "two-seats.toml")
 with open(cfg, "w") as f:

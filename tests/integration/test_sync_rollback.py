@@ -4,7 +4,7 @@ kioskctl. Item 5 — the highest snapshot sequence ever applied is known outside
 audit trail): an older mirror.db copied back makes every decision a KIOSK_FAULT naming the
 sequences and how to recover, `status` says so, and re-syncing the current snapshot restores it;
 mirror.db deleted + `init` + an older signed snapshot is refused with the same advice, and the
-current one is accepted. Item 9 — after audit.db is rolled back (an older copy put back), the
+current one is accepted. Item 9 — after kiosk.db (the audit chain) is rolled back (an older copy put back), the
 next sync refuses, says so, and leaves audit-head.txt (the evidence) as it was; `audit verify
 --head` names the missing rows. Usage: test_sync_rollback.py BUILD_DIR"""
 import json, os, shutil, sys
@@ -53,7 +53,7 @@ h.check(decide().get("decision") == "grant", "sequence 1: A-1 is granted")
 old_mirror = os.path.join(h.work, "mirror-seq1.db")
 shutil.copy2(os.path.join(h.data, "mirror.db"), old_mirror)
 old_audit = os.path.join(h.work, "audit-old.db")
-shutil.copy2(os.path.join(h.data, "audit.db"), old_audit)
+shutil.copy2(os.path.join(h.data, "kiosk.db"), old_audit)
 
 p = h.kc("sync", feed2, "--at", AT)
 h.check(p.returncode == 0, f"sync sequence 2: {p.stderr.strip()}")
@@ -101,13 +101,13 @@ p = h.kc("sync", feed3, "--at", AT)
 h.check(p.returncode == 0, f"the current snapshot (sequence 3) is accepted: {p.stderr.strip()}")
 h.check(codes(decide()) == ["CERT_REVOKED"], "and decisions are back to normal")
 
-# ---- item 9: audit.db rolled back: the head export refuses ----------------------------------
+# ---- item 9: kiosk.db (the audit chain) rolled back: the head export refuses ----------------------------------
 head_file = os.path.join(h.data, "audit-head.txt")
 head_before = open(head_file).read()
-put_back(old_audit, "audit.db")
+put_back(old_audit, "kiosk.db")
 p = h.kc("sync", feed3, "--at", AT)
 h.check(p.returncode == 1 and "no longer holds the previously exported head" in p.stderr,
-        f"after audit.db is rolled back, the sync refuses and says so: {p.stderr.strip()}")
+        f"after kiosk.db (the audit chain) is rolled back, the sync refuses and says so: {p.stderr.strip()}")
 h.check(open(head_file).read() == head_before,
         "audit-head.txt is kept as it was (the evidence of the rollback)")
 p = h.kc("audit", "verify", "--head", head_file)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -78,10 +79,32 @@ struct MemLocal : LocalState {
         *err = "no such open session";
         return false;
     }
+    bool close_expired(std::string_view no, Instant now, std::vector<SessionRecord>* closed,
+                       std::string*) override {
+        closed->clear();
+        for (auto& s : sessions)
+            if (s.trainee_no == no && !s.ended_at && s.ends_at <= now) {
+                s.ended_at = s.ends_at;
+                s.end_reason = "expired";
+                closed->push_back(s);
+            }
+        return true;
+    }
     bool mark_briefing_needed(std::string_view, Instant, std::string*) override { return true; }
 };
 
+// The trail and the local state commit together, as in kiosk.db: what `work` changed in either
+// is put back unless it returned true.
 struct MemAudit : AuditTrail {
+    MemLocal* local = nullptr;
+    bool transact(const std::function<bool(std::string*)>& work, std::string* err) override {
+        auto saved_rows = rows;
+        auto saved_sessions = local->sessions;
+        if (work(err)) return true;
+        rows = std::move(saved_rows);
+        local->sessions = std::move(saved_sessions);
+        return false;
+    }
     std::vector<AuditEvent> rows;
     std::string fail_kind_outcome;  // "kind/outcome" to refuse
     bool append(const AuditEvent& e, AuditReceipt* out, std::string* err) override {
@@ -176,6 +199,7 @@ struct Desk : ::testing::Test {
         mirror.trainees["T-1"] = qualified("T-1");
         mirror.trainees["T-2"] = qualified("T-2");
         policy.seats = 2;
+        audit.local = &local;
         gk = std::make_unique<Gatekeeper>(mirror, local, audit, secret, policy);
         desk = std::make_unique<SessionDesk>(*gk, local, audit, gate);
     }
@@ -214,8 +238,11 @@ TEST_F(Desk, GateFailureLeavesNoSessionNoSeatAndIsAuditedAfterTheDecision) {
     EXPECT_TRUE(s.tap.decision.has_reason(Code::KioskFault));
     EXPECT_TRUE(local.sessions.empty());  // no session, no seat
     ASSERT_EQ(audit.rows.size(), 2u);
+    // The decision stays in the audit as what the trainee was shown: a refusal (the rules
+    // allowed it, the gate did not open), then what the gate answered.
     EXPECT_EQ(audit.rows[0].kind, "decision");
-    EXPECT_EQ(audit.rows[0].outcome, "grant");
+    EXPECT_EQ(audit.rows[0].outcome, "deny");
+    EXPECT_NE(audit.rows[0].detail.find("KIOSK_FAULT"), std::string::npos) << audit.rows[0].detail;
     EXPECT_EQ(audit.rows[1].kind, "gate.open");
     EXPECT_EQ(audit.rows[1].outcome, "failed");
     EXPECT_EQ(cause_of(audit.rows[1]), "gate-failure");

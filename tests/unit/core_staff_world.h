@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "kiosk/staff_desk.h"
 
@@ -84,6 +86,17 @@ struct World : Mirror, LocalState, AuditTrail, StaffRecords {
         *err = "no running session with that id";
         return false;
     }
+    bool close_expired(std::string_view no, Instant now, std::vector<SessionRecord>* closed,
+                       std::string*) override {
+        closed->clear();
+        for (auto& s : sessions)
+            if (s.trainee_no == no && !s.ended_at && s.ends_at <= now) {
+                s.ended_at = s.ends_at;
+                s.end_reason = "expired";
+                closed->push_back(s);
+            }
+        return true;
+    }
     bool mark_briefing_needed(std::string_view no, Instant now, std::string*) override {
         if (!briefed_by.count(std::string(no)))
             queue.emplace(std::string(no), BriefingItem{std::string(no), now});
@@ -98,6 +111,22 @@ struct World : Mirror, LocalState, AuditTrail, StaffRecords {
         audit.push_back({static_cast<std::int64_t>(audit.size()) + 1, e, "h"});
         out->seq = audit.back().seq;
         return true;
+    }
+    // All or nothing, as kiosk.db's transaction: what `work` changed is put back unless it
+    // returned true (a nested call is a savepoint).
+    bool transact(const std::function<bool(std::string*)>& work, std::string* err) override {
+        // Another kiosk's write (before_cas) commits before this transaction takes the lock.
+        if (before_cas) std::exchange(before_cas, nullptr)();
+        auto saved = std::make_tuple(cards, sessions, queue, briefed_by, audit, staff);
+        bool ok = false;
+        try {
+            ok = work(err);
+        } catch (...) {
+            std::tie(cards, sessions, queue, briefed_by, audit, staff) = std::move(saved);
+            throw;
+        }
+        if (!ok) std::tie(cards, sessions, queue, briefed_by, audit, staff) = std::move(saved);
+        return ok;
     }
     // StaffRecords
     bool find_staff_by_card(std::string_view h, std::optional<StaffAccount>* out,
