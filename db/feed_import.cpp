@@ -329,7 +329,18 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                   .detail = detail.dump()};
     AuditReceipt receipt;
     std::string audit_err;
-    if (!audit.append(ev, &receipt, &audit_err)) {
+    // The mirror is committed: its audit row must follow. Decisions made without a pause (a
+    // stress test's tap loop) hold kiosk.db's write lock nearly all the time, and SQLite's busy
+    // handler is not fair to a waiting writer, so a lock timeout is tried again (6 x 5 s).
+    bool written = false;
+    for (int attempt = 0; attempt < 6 && !written; ++attempt) {
+        audit_err.clear();
+        written = audit.append(ev, &receipt, &audit_err);
+        if (!written && audit_err.find("locked") == std::string::npos &&
+            audit_err.find("busy") == std::string::npos)
+            break;
+    }
+    if (!written) {
         *err = fmt::format(
             "snapshot sequence {} was applied, but its audit event could not be "
             "written: {}",

@@ -2,8 +2,8 @@
 """Test-database sessions in the real `kiosk` program under Xvfb (issue 10 items 1, 2): scripted
 input through the simulated reader, no PC/SC. A workspace whose test database cannot be opened:
 the granted Start shows "the test database is unavailable — please call staff" (the granted
-screen keeps only its ok control), leaves no session and no seat, and the audit keeps the grant
-and the failed gate.open with cause "gate-failure". A session whose time is up while nobody is at
+screen keeps only its ok control), leaves no session and no seat, and the audit keeps the tap's grant,
+the Start's refusal (KIOSK_FAULT) and the failed gate.open with cause "gate-failure". A session whose time is up while nobody is at
 the kiosk (started by kioskctl, never on the kiosk's screen) is closed by the kiosk's periodic
 sweep on the worker, audited with cause "expired" and actor "kiosk". A workspace session ended by
 staff at another terminal (`kioskctl session end`) leaves the kiosk's screen within a sweep: the
@@ -71,7 +71,11 @@ def gate_failure(build, tmp, data, env):
     detail = json.loads(opens[0]["detail"])
     assert detail["cause"] == "gate-failure" and "no-such-testdb.sqlite" in detail["error"], detail
     decisions = [x for x in rows if x["kind"] == "decision" and x["trainee_no"] == "D-0001"]
-    assert decisions and decisions[-1]["outcome"] == "grant", decisions
+    # The tap's decision is the grant the trainee saw; the Start's is audited as what followed:
+    # a refusal (KIOSK_FAULT) naming the test database, so no grant stands without its session.
+    assert len(decisions) == 2 and decisions[0]["outcome"] == "grant", decisions
+    assert decisions[1]["outcome"] == "deny" and "KIOSK_FAULT" in decisions[1]["detail"] and \
+        "no-such-testdb.sqlite" in decisions[1]["detail"], decisions
     assert not [x for x in rows if x["kind"] == "session.start"], "a session was recorded"
 
 
