@@ -124,13 +124,10 @@ void FeedParser::LineIndex::grow() {
 FeedParser::FeedParser(CsvReader& reader, FeedParseOptions options)
     : reader_(reader), options_(options) {
     for (int& c : columns_) c = -1;
-    // Capped, so that a wrong hint costs little: a larger file still grows as it is read.
-    const auto expected = static_cast<size_t>(
+    // Capped, so that a wrong hint costs little: a larger file still grows as it is read. Taken
+    // once rows are seen (see parse_row), so that a file of one huge line reserves nothing.
+    reserve_hint_ = static_cast<size_t>(
         std::clamp<std::int64_t>(options.expected_rows, 0, std::int64_t{4} << 20));
-    if (expected > 0) {
-        certificate_lines_.reserve(expected);
-        trainees_.reserve(expected / 4);
-    }
 }
 
 void FeedParser::add_error(std::string msg) {
@@ -290,6 +287,12 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     if (columns_[kUserSince] >= 0) date(kUserSince, false, &out->user_since);
     if (!ok) return false;
 
+    // The size hint (from the file's size), once the file has shown it holds rows.
+    if (reserve_hint_ > 0 && rows_read_ >= 1024) {
+        certificate_lines_.reserve(reserve_hint_);
+        trainees_.reserve(reserve_hint_ / 4);  // entries do not move: last_trainee_ stays valid
+        reserve_hint_ = 0;
+    }
     // Rules across rows.
     const std::uint64_t cert_hash = std::hash<std::string_view>{}(cert.certificate_no);
     if (std::int64_t first = certificate_lines_.find(cert_hash); first != 0)

@@ -107,6 +107,7 @@ private:
     std::int64_t invalid_rows_ = 0;
     std::vector<std::string> warnings_;
     std::int64_t rows_read_ = 0;
+    size_t reserve_hint_ = 0;  // rows expected from the file's size; 0 once reserved
     // Certificate numbers seen, as 64-bit hashes → first line, in an open-addressing table (a
     // million std::string nodes cost more than the rest of the validation). Two different
     // numbers with the same hash (about 1 in 10^7 for a million-row file) would be reported as a
