@@ -118,7 +118,8 @@ bool parse_config(std::string_view text, const std::string& origin, Config* out,
     Reader r{origin, err};
     bool ok = true;
     if (!r.only(root, "",
-                {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres", "staff"}))
+                {"site_name", "data_dir", "mirror", "sessions", "sync", "reader", "ui", "postgres",
+                 "staff"}))
         return false;
     if (!r.read(root, "", "site_name", &c.site_name) || !r.read(root, "", "data_dir", &c.data_dir))
         return false;

@@ -15,8 +15,8 @@
 #include "db/local_store.h"
 #include "db/mirror_store.h"
 #include "kiosk/kioskctl/kioskctl.h"
-#include "kiosk/trust_checks.h"
 #include "kiosk/staff_pin.h"
+#include "kiosk/trust_checks.h"
 
 namespace kiosk {
 namespace {

@@ -5,8 +5,8 @@
 //   build/bin/staff_bench [--benchmark_min_time=2]
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
