@@ -96,21 +96,13 @@ void FeedParser::LineIndex::add(std::uint64_t hash, std::int64_t line) {
 void FeedParser::LineIndex::reserve(size_t entries) {
     size_t slots = 1024;
     while (slots < entries * 2) slots *= 2;
-    if (slots <= slots_.size()) return;
-    std::vector<std::pair<std::uint64_t, std::int64_t>> old(slots);
-    old.swap(slots_);
-    size_t mask = slots_.size() - 1;
-    for (const auto& e : old) {
-        if (e.first == 0) continue;
-        size_t i = e.first & mask;
-        while (slots_[i].first != 0) i = (i + 1) & mask;
-        slots_[i] = e;
-    }
+    if (slots > slots_.size()) rehash(slots);
 }
 
-void FeedParser::LineIndex::grow() {
-    std::vector<std::pair<std::uint64_t, std::int64_t>> old(
-        std::max<size_t>(1024, slots_.size() * 2));
+void FeedParser::LineIndex::grow() { rehash(std::max<size_t>(1024, slots_.size() * 2)); }
+
+void FeedParser::LineIndex::rehash(size_t slots) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> old(slots);
     old.swap(slots_);
     size_t mask = slots_.size() - 1;
     for (const auto& e : old) {

@@ -121,6 +121,7 @@ private:
 
     private:
         void grow();
+        void rehash(size_t slots);  // a power of two, at least the entries held
         std::vector<std::pair<std::uint64_t, std::int64_t>> slots_;
         size_t used_ = 0;
     };
