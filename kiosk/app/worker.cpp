@@ -85,7 +85,9 @@ void Worker::run() {
         running_ = false;
         for (Event& a : answers) done_.push_back(std::move(a));
         lock.unlock();
-        if (!answers.empty() && wake_up_) wake_up_();
+        // Woken even without an answer (a sweep that closed nothing): the main loop may be
+        // waiting for the worker to be idle (a script step, a screenshot) until its next deadline.
+        if (wake_up_) wake_up_();
         lock.lock();
     }
 }
