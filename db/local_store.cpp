@@ -373,6 +373,49 @@ bool LocalStore::end_session(std::int64_t id, Instant now, std::string reason, s
     }
 }
 
+bool LocalStore::extend_session(std::int64_t id, Instant old_ends_at, Instant new_ends_at,
+                                Instant now, std::string* err) {
+    if (new_ends_at <= old_ends_at) {
+        *err = fmt::format("cannot extend session #{}: the new end {} is not after its end {}", id,
+                           format_instant(new_ends_at), format_instant(old_ends_at));
+        return false;
+    }
+    try {
+        Transaction tx(*db_);
+        auto st = db_->prepare("SELECT ended_at, end_reason, ends_at FROM sessions WHERE id = ?");
+        st.bind(1, id);
+        if (!st.step()) {
+            *err = fmt::format("there is no session #{}", id);
+            return false;
+        }
+        if (!st.is_null(0)) {
+            *err = fmt::format("session #{} already ended at {} ({})", id,
+                               format_instant(instant(st.column_int(0))), st.column_text(1));
+            return false;
+        }
+        const Instant ends = instant(st.column_int(2));
+        if (ends <= now) {
+            *err =
+                fmt::format("session #{} already ended at {} (expired)", id, format_instant(ends));
+            return false;
+        }
+        if (ends != old_ends_at) {
+            *err = fmt::format("session #{} now ends at {}, not {}: it was changed meanwhile", id,
+                               format_instant(ends), format_instant(old_ends_at));
+            return false;
+        }
+        auto up = db_->prepare(
+            "UPDATE sessions SET ends_at = ? WHERE id = ? AND ended_at IS NULL AND ends_at = ?");
+        up.bind(1, secs(new_ends_at)).bind(2, id).bind(3, secs(old_ends_at));
+        up.run();
+        tx.commit();
+        return true;
+    } catch (const std::exception& e) {
+        *err = fmt::format("cannot extend session #{}: {}", id, describe(e));
+        return false;
+    }
+}
+
 bool LocalStore::close_expired(std::string_view trainee_no, Instant now,
                                std::vector<SessionRecord>* closed, std::string* err) {
     try {

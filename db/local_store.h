@@ -94,6 +94,9 @@ public:
     bool end_session(std::int64_t id, Instant now, std::string reason, std::string* err) override;
     bool close_expired(std::string_view trainee_no, Instant now, std::vector<SessionRecord>* closed,
                        std::string* err) override;
+    // Moves a running session's end (compare-and-set on old_ends_at, see LocalState).
+    bool extend_session(std::int64_t id, Instant old_ends_at, Instant new_ends_at, Instant now,
+                        std::string* err) override;
     // Sessions in id order; active_only: those active at `now`.
     bool list_sessions(bool active_only, Instant now, std::vector<SessionRecord>* out,
                        std::string* err);

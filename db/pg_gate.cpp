@@ -463,6 +463,50 @@ bool PgGate::cut_connections(const std::string& role, std::string* err) {
     return false;
 }
 
+bool PgGate::extend(const GateSession& s, Instant new_ends_at, Instant now, std::string* err) {
+    auto role = role_for(s.trainee_no);
+    if (!role) {
+        *err =
+            fmt::format("trainee number '{}' cannot name a safe role", s.trainee_no.substr(0, 40));
+        return false;
+    }
+    if (new_ends_at <= now) {
+        *err = "the new end is not after now";
+        return false;
+    }
+    if (!connect(err)) return false;
+    PgSession db(conn_);
+    PgError e;
+    std::unique_ptr<Result> r;
+    auto fail = [&](std::string what) {
+        db.rollback();
+        *err = std::move(what);
+        if (PQstatus(conn_) != CONNECTION_OK) disconnect();
+        return false;
+    };
+    const std::string now_text = utc_text(now), until = utc_text(new_ends_at);
+    if (!db.exec("BEGIN", &e) ||
+        !db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kLockKey), &e))
+        return fail("cannot begin: " + describe(e));
+    // Only this kiosk's open claim, still running, is moved: never another kiosk's session.
+    if (!db.exec("SELECT 1 FROM kiosk.sessions WHERE role = $1 AND closed_at IS NULL AND "
+                 "kiosk_id = $2 AND ends_at > $3::timestamptz",
+                 {*role, opt_.kiosk_id, now_text}, &e, &r))
+        return fail("cannot read the claims: " + describe(e));
+    if (r->rows() == 0)
+        return fail(fmt::format("the server holds no running session of {} opened by this kiosk",
+                                s.trainee_no));
+    if (!db.exec(fmt::format("ALTER ROLE {} VALID UNTIL {}", db.ident(*role), db.literal(until)),
+                 &e))
+        return fail("cannot move the end of role " + *role + ": " + describe(e));
+    if (!db.exec("UPDATE kiosk.sessions SET ends_at = $2::timestamptz WHERE role = $1 AND "
+                 "closed_at IS NULL AND kiosk_id = $3",
+                 {*role, until, opt_.kiosk_id}, &e))
+        return fail("cannot record the new end: " + describe(e));
+    if (!db.exec("COMMIT", &e)) return fail("cannot commit the extension: " + describe(e));
+    return true;
+}
+
 bool PgGate::close(const GateSession& s, EndCause cause, Instant, std::string* err) {
     auto role = role_for(s.trainee_no);
     if (!role) {

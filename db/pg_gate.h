@@ -36,6 +36,10 @@ public:
     std::string_view backend() const override { return "postgres"; }
     bool survives_restart() const override { return true; }
     GateOpened open(const GateSession& s, Instant now) override;
+    // Moves this kiosk's open claim's end and the role's VALID UNTIL to new_ends_at in one
+    // server transaction (password and LOGIN unchanged). Refused when the server holds no open
+    // claim of this kiosk for the trainee, or that claim is past its end.
+    bool extend(const GateSession& s, Instant new_ends_at, Instant now, std::string* err) override;
     bool close(const GateSession& s, EndCause cause, Instant now, std::string* err) override;
     bool recover(Instant now, std::span<const GateSession> open_here,
                  std::vector<GateClosure>* closed, std::vector<std::int64_t>* lost,

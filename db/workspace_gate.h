@@ -19,6 +19,9 @@ public:
     bool survives_restart() const override { return false; }
     // Refuses (Unavailable) when the test database is missing or not an SQLite database.
     GateOpened open(const GateSession& s, Instant now) override;
+    // The workspace keeps no deadline of its own (the screen closes it at the session's end):
+    // an extension checks that the test database still opens, and the screen's session goes on.
+    bool extend(const GateSession& s, Instant new_ends_at, Instant now, std::string* err) override;
     bool close(const GateSession& s, EndCause cause, Instant now, std::string* err) override;
     bool recover(Instant now, std::span<const GateSession> open_here,
                  std::vector<GateClosure>* closed, std::vector<std::int64_t>* lost,

@@ -34,7 +34,7 @@ Gatekeeper::Gatekeeper(Mirror& mirror, LocalState& local, AuditTrail& audit,
     : mirror_(mirror), local_(local), audit_(audit), secret_(secret), policy_(policy) {}
 
 TapResult Gatekeeper::evaluate(CardState card, std::string trainee_no, std::string hash,
-                               Instant now) {
+                               Instant now, std::int64_t continuing) {
     TapResult r;
     r.card_hash = std::move(hash);
     DecisionInput in;
@@ -78,6 +78,13 @@ TapResult Gatekeeper::evaluate(CardState card, std::string trainee_no, std::stri
     in.trainee = r.trainee ? &*r.trainee : nullptr;
     in.sessions_in_use = static_cast<int>(active.size());
     for (auto& s : active) {
+        if (continuing != 0 && s.id == continuing && !trainee_no.empty() &&
+            s.trainee_no == trainee_no) {
+            // The session asking to go on: its own seat, and no second session (TR-5).
+            --in.sessions_in_use;
+            r.session = s;
+            continue;
+        }
         if (!trainee_no.empty() && s.trainee_no == trainee_no) {
             in.has_active_session = true;
             r.session = s;
@@ -138,7 +145,7 @@ TapResult Gatekeeper::decide_audited(const std::function<TapResult()>& evaluate_
     return f;
 }
 
-TapResult Gatekeeper::evaluate_card(const std::string& hash, Instant now) {
+TapResult Gatekeeper::evaluate_card(const std::string& hash, Instant now, std::int64_t continuing) {
     std::optional<CardBinding> binding;
     std::string err;
     if (!local_.find_binding(hash, &binding, &err)) {
@@ -149,7 +156,7 @@ TapResult Gatekeeper::evaluate_card(const std::string& hash, Instant now) {
     }
     if (!binding) return evaluate(CardState::Unknown, "", hash, now);
     return evaluate(binding->revoked ? CardState::Revoked : CardState::Active, binding->trainee_no,
-                    hash, now);
+                    hash, now, continuing);
 }
 
 TapResult Gatekeeper::decide_card(const CardUid& uid, Instant now, std::string_view actor) {
@@ -162,6 +169,12 @@ TapResult Gatekeeper::decide_trainee(std::string_view trainee_no, Instant now,
     std::string no(trainee_no);
     return decide_audited([&] { return evaluate(CardState::Active, no, "", now); }, now, actor,
                           nullptr);
+}
+
+TapResult Gatekeeper::decide_continuation(const CardUid& card, std::int64_t session_id, Instant now,
+                                          std::string_view actor, const ContinueEffect& effect) {
+    std::string hash = card_hash(secret_, card);
+    return decide_audited([&] { return evaluate_card(hash, now, session_id); }, now, actor, effect);
 }
 
 TapResult Gatekeeper::start_session(const StartRequest& req, Instant now, std::string_view actor) {

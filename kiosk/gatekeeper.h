@@ -55,6 +55,18 @@ public:
     };
     TapResult start_session(const StartRequest& req, Instant now, std::string_view actor);
 
+    // "May this running session go on?" — the fresh decision of an extension. The card's
+    // decision is made by the same rules as a start, under the write lock, except that the
+    // session `session_id` itself is not counted when it is the card's trainee's: it is no second
+    // session of its trainee (TR-5) and it already holds its seat (so NO_SEAT means more sessions
+    // than seats run beside it). Its audit row commits together with what `effect` does inside
+    // the same transaction (SessionDesk moves the session's end there); `effect` returning false
+    // rolls all of it back and the answer is a refusal (KIOSK_FAULT), audited on its own.
+    // r.session is the session asking to go on, when it is the card's trainee's and running.
+    using ContinueEffect = std::function<bool(TapResult& r, std::string* err)>;
+    TapResult decide_continuation(const CardUid& card, std::int64_t session_id, Instant now,
+                                  std::string_view actor, const ContinueEffect& effect);
+
     // Ends a session (audited as "session.end", in one transaction). false + *err when unknown,
     // already ended or expired; nothing changes then.
     bool end_session(std::int64_t id, Instant now, std::string_view actor, std::string reason,
@@ -65,8 +77,10 @@ public:
 private:
     // Runs inside the decision's transaction after its audit row: false + *err rolls back all.
     using Effect = std::function<bool(TapResult&, std::string*)>;
-    TapResult evaluate(CardState card, std::string trainee_no, std::string card_hash, Instant now);
-    TapResult evaluate_card(const std::string& hash, Instant now);
+    // `continuing`: the id of a running session of this trainee that asks to go on (not counted).
+    TapResult evaluate(CardState card, std::string trainee_no, std::string card_hash, Instant now,
+                       std::int64_t continuing = 0);
+    TapResult evaluate_card(const std::string& hash, Instant now, std::int64_t continuing = 0);
     // `refusal`: when set after a failed effect, the answer (and its audit row) is a refusal
     // with that code instead of KIOSK_FAULT.
     TapResult decide_audited(const std::function<TapResult()>& evaluate_now, Instant now,

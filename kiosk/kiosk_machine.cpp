@@ -498,8 +498,11 @@ std::chrono::seconds session_time_left(const KioskState& s, Now now) {
 }
 
 bool can_extend(const KioskState& s) {
+    // Not while a refusal is showing: the trainee reads why first (ok closes it; then a retry
+    // is offered again, e.g. once a seat is free).
     return s.settings.extend_minutes > 0 && s.session && s.session->warning &&
-           !s.session->extending && s.screen == Screen::Session;
+           !s.session->extending && !s.session->extend_refused && s.session->extend_error.empty() &&
+           s.screen == Screen::Session;
 }
 
 bool records_stale(const KioskState& s, Instant wall) {

@@ -283,8 +283,8 @@ std::optional<MonoTime> next_deadline(const KioskState& state);
 // Time left of the running session, on the monotonic clock (never negative).
 std::chrono::seconds session_time_left(const KioskState& state, Now now);
 
-// "Extend" is offered now: extensions allowed (settings.extend_minutes > 0), the warning is showing
-// and no extension is on the worker.
+// "Extend" is offered now: extensions allowed (settings.extend_minutes > 0), the warning is
+// showing, no extension is on the worker and no refused one is showing.
 bool can_extend(const KioskState& state);
 
 // The records are older than settings.records_max_age_hours at `wall` (or were never synced).

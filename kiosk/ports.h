@@ -83,6 +83,16 @@ public:
     // and returns them in *closed, so that the caller audits each in the same transaction.
     virtual bool close_expired(std::string_view trainee_no, Instant now,
                                std::vector<SessionRecord>* closed, std::string* err) = 0;
+    // Moves the end of a running session from `old_ends_at` to `new_ends_at` (an extension):
+    // only when the session is not ended, still ends at old_ends_at (compare-and-set: a second
+    // extension or an end meanwhile makes this fail) and old_ends_at > now. Otherwise an error
+    // and nothing changes. A store that cannot move an end keeps this default and refuses.
+    virtual bool extend_session(std::int64_t id, Instant old_ends_at, Instant new_ends_at,
+                                Instant now, std::string* err) {
+        (void)id, (void)old_ends_at, (void)new_ends_at, (void)now;
+        *err = "this session store cannot extend a session";
+        return false;
+    }
     // Queues a trainee for a staff briefing (TR-9); no-op when already queued or briefed.
     virtual bool mark_briefing_needed(std::string_view trainee_no, Instant now,
                                       std::string* err) = 0;

@@ -242,6 +242,125 @@ bool SessionDesk::end(std::int64_t id, EndCause cause, Instant now, std::string_
     return true;
 }
 
+ExtensionLimits extension_limits_for(int session_minutes, int extend_minutes) {
+    if (extend_minutes <= 0) return {};
+    return {extend_minutes, std::min(24 * 60, session_minutes + 2 * extend_minutes)};
+}
+
+SessionExtension SessionDesk::extend(std::int64_t id, const CardUid& card, int minutes, Instant now,
+                                     std::string_view actor) {
+    SessionExtension out;
+    std::optional<SessionRecord> asked;  // the session, as it was when the decision was made
+    bool gate_moved = false;
+    std::string gate_err;
+    // Everything below runs inside the decision's transaction (Gatekeeper::decide_continuation):
+    // what it reads stays true until it commits, and false rolls back the decision row too.
+    auto effect = [&](TapResult& r, std::string* err) {
+        out.error.clear();
+        asked.reset();
+        std::vector<SessionRecord> open;
+        if (!open_sessions(&open, err)) return false;
+        auto it = std::find_if(open.begin(), open.end(), [&](auto& s) { return s.id == id; });
+        if (it != open.end()) asked = *it;
+        const int total = asked ? static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(
+                                                       asked->ends_at - asked->started_at)
+                                                       .count()) +
+                                      minutes
+                                : 0;
+        if (!asked)
+            out.error = fmt::format("there is no open session #{}", id);
+        else if (r.decision.trainee_no.empty() || asked->trainee_no != r.decision.trainee_no)
+            out.error = fmt::format("session #{} is not the session of this card's trainee", id);
+        else if (asked->ends_at <= now)
+            out.error = fmt::format("session #{} already ended at {}: it cannot be extended", id,
+                                    format_instant(asked->ends_at));
+        else if (limits_.extend_minutes <= 0)
+            out.error = "this site does not extend sessions (sessions.extend_minutes = 0)";
+        else if (minutes < 1 || minutes > limits_.extend_minutes)
+            out.error = fmt::format("an extension is 1..{} minutes, not {}", limits_.extend_minutes,
+                                    minutes);
+        else if (total > limits_.max_total_minutes)
+            out.error =
+                fmt::format("session #{} has reached its longest time: {} minutes in all at most",
+                            id, limits_.max_total_minutes);
+        json detail{{"session", id}, {"minutes", minutes}, {"decision", r.audit.seq}};
+        if (asked) detail["ends_at"] = format_instant(asked->ends_at);
+        const std::string prefix = card_hash_prefix(r.card_hash);
+        AuditReceipt rc;
+        if (!out.error.empty() || !r.decision.granted) {
+            // Refused: nothing changes; the refusal (its error, or the decision's codes) is
+            // audited with the decision.
+            if (!out.error.empty())
+                detail["error"] = out.error;
+            else
+                detail["reasons"] = json::parse(decision_json(r.decision))["reasons"];
+            if (!audit_.append({now, "session.extend", std::string(actor), r.decision.trainee_no,
+                                prefix, "refused", detail.dump()},
+                               &rc, err)) {
+                *err = "audit: " + *err;
+                return false;
+            }
+            return true;
+        }
+        const SessionRecord& s = *asked;
+        out.old_ends_at = s.ends_at;
+        out.new_ends_at = s.ends_at + std::chrono::minutes(minutes);
+        // The gate first: when it cannot move the end, nothing here changes either.
+        if (!gate_.extend(gate_session(s), out.new_ends_at, now, &gate_err)) {
+            out.unavailable = true;
+            *err = "test database: " + gate_err;
+            return false;
+        }
+        gate_moved = true;
+        if (!local_.extend_session(id, s.ends_at, out.new_ends_at, now, err)) return false;
+        detail["old_ends_at"] = format_instant(s.ends_at);
+        detail["new_ends_at"] = format_instant(out.new_ends_at);
+        detail["ends_at"] = format_instant(out.new_ends_at);
+        detail["backend"] = gate_.backend();
+        detail["notices"] = json::parse(decision_json(r.decision))["notices"];
+        if (!s.override_by.empty()) detail["started_by_override"] = s.override_by;
+        if (!audit_.append({now, "session.extended", std::string(actor), s.trainee_no, prefix, "ok",
+                            detail.dump()},
+                           &rc, err)) {
+            *err = "audit: " + *err;
+            return false;
+        }
+        out.extended = true;
+        return true;
+    };
+    bool effect_ok = false;
+    out.tap = gatekeeper_.decide_continuation(
+        card, id, now, actor,
+        [&](TapResult& r, std::string* err) { return effect_ok = effect(r, err); });
+    if (out.extended && !out.tap.decision.has_reason(Code::KioskFault)) {
+        if (out.tap.session) out.tap.session->ends_at = out.new_ends_at;
+        return out;
+    }
+    out.extended = false;
+    if (effect_ok && !gate_moved) return out;  // refused (audited with its decision)
+    // A failure rolled everything back (the Gatekeeper audits the decision as KIOSK_FAULT): put
+    // the gate's end back and audit what failed.
+    out.error = out.unavailable ? std::string(kGateUnavailableMessage)
+                                : "the session could not be extended: " + out.tap.fault;
+    json detail{{"session", id},
+                {"minutes", minutes},
+                {"backend", gate_.backend()},
+                {"error", out.tap.fault}};
+    if (gate_moved && asked) {
+        GateSession moved = gate_session(*asked);
+        moved.ends_at = out.new_ends_at;
+        std::string restore_err;
+        bool restored = gate_.extend(moved, asked->ends_at, now, &restore_err);
+        detail["gate_restored"] = restored;
+        if (!restored) detail["restore_error"] = restore_err;
+    }
+    std::string ignored;
+    audit({now, "session.extend", std::string(actor), out.tap.decision.trainee_no,
+           card_hash_prefix(out.tap.card_hash), "failed", detail.dump()},
+          &ignored);
+    return out;
+}
+
 bool SessionDesk::sweep(Instant now, bool restart, std::string_view actor, SweepReport* report,
                         std::string* err) {
     std::vector<SessionRecord> open;

@@ -24,6 +24,28 @@ struct SessionStart {
     bool started() const { return ticket.has_value(); }
 };
 
+// How far a session may be extended ([sessions] extend_minutes; 0 = off). An extension adds
+// 1..extend_minutes minutes, and a session never lasts longer in all than max_total_minutes
+// from its start (extension_limits_for() below: minutes + 2 x extend_minutes, at most 1440).
+struct ExtensionLimits {
+    int extend_minutes = 0;
+    int max_total_minutes = 0;
+};
+ExtensionLimits extension_limits_for(int session_minutes, int extend_minutes);
+
+// The outcome of SessionDesk::extend.
+struct SessionExtension {
+    TapResult tap;  // the fresh decision (audited); its refusal reasons say why when refused
+    bool extended = false;
+    Instant old_ends_at{};
+    Instant new_ends_at{};  // when extended
+    // Why nothing was extended when the rules did not refuse (no such open session, not the
+    // card's, past its end, beyond the limit, the store or the gate failed). Empty otherwise.
+    std::string error;
+    bool unavailable = false;  // the gate failed: the screen shows kGateUnavailableMessage
+    bool refused_by_rules() const { return !extended && error.empty(); }
+};
+
 // What a sweep (recover, expire_due) closed, one line each, for logs and kioskctl.
 struct SweepReport {
     std::vector<std::string> lines;
@@ -45,6 +67,20 @@ public:
     bool end(std::int64_t id, EndCause cause, Instant now, std::string_view actor,
              std::string* err);
 
+    // Extends running session `id` by `minutes`, for the trainee of `card` (the card that
+    // started it), in one audited transaction: the session must be open, be that card's
+    // trainee's and not be past its end; the total stays within the limits; and a FRESH decision
+    // (Gatekeeper::decide_continuation: the rules, revocations and seats as they are now) must
+    // grant it — a session a staff override started goes on only after such a grant. Then the
+    // gate's end moves first (PostgreSQL: the role's VALID UNTIL), then the record's ends_at, with
+    // a "session.extended" audit row (old and new end, minutes, the decision's audit row). A
+    // refusal changes nothing and is audited ("session.extend", outcome "refused", its codes or
+    // its error). When the gate or the store fails nothing changes: the gate's end is put back.
+    SessionExtension extend(std::int64_t id, const CardUid& card, int minutes, Instant now,
+                            std::string_view actor);
+    void set_extension_limits(ExtensionLimits limits) { limits_ = limits; }
+    const ExtensionLimits& extension_limits() const { return limits_; }
+
     // Periodic: closes sessions whose time is up (here and, through the gate, any kiosk's), and
     // the gate's leftovers. Call it every few seconds while the kiosk runs.
     bool expire_due(Instant now, std::string_view actor, SweepReport* report, std::string* err);
@@ -65,6 +101,7 @@ private:
     LocalState& local_;
     AuditTrail& audit_;
     SessionGate& gate_;
+    ExtensionLimits limits_;  // extensions are off until set
 };
 
 // The ticket as JSON for `kioskctl session start --json` and the screen:

@@ -78,6 +78,15 @@ public:
     virtual bool survives_restart() const = 0;
     // Gives s.trainee_no access until s.ends_at. On refusal nothing is left open or claimed.
     virtual GateOpened open(const GateSession& s, Instant now) = 0;
+    // Moves the end of s's open access to `new_ends_at` (an extension, or putting the end back
+    // after a failed one): the trainee keeps access until then. false + *err when the gate does
+    // not hold s open or cannot move its end; the gate's end is then unchanged. A gate that
+    // cannot move an end keeps this default and refuses.
+    virtual bool extend(const GateSession& s, Instant new_ends_at, Instant now, std::string* err) {
+        (void)s, (void)new_ends_at, (void)now;
+        *err = "this test database cannot extend a session";
+        return false;
+    }
     // Takes the access away. Idempotent: closing what is already closed succeeds.
     virtual bool close(const GateSession& s, EndCause cause, Instant now, std::string* err) = 0;
     // Closes what outlived its end (any kiosk's), and what this kiosk opened that is not among

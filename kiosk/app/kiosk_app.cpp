@@ -277,6 +277,8 @@ bool KioskApp::setup(std::string* err) {
     if (!session_gate_) return false;
     session_desk_ =
         std::make_unique<SessionDesk>(*gate_, data_->local(), data_->audit(), *session_gate_);
+    session_desk_->set_extension_limits(
+        extension_limits_for(cfg_.session_minutes, cfg_.extend_minutes));
     staff_desk_->set_session_desk(session_desk_.get());
     for (const db::SampleQuery& q : db::sample_queries())
         ws_examples_.push_back({q.title_ja, q.title_en, q.sql});

@@ -144,12 +144,13 @@ Event Worker::carry_out(const Effect& effect) {
         return SessionEndDone{e->session_id, ok, err};
     }
     if (auto* e = std::get_if<ExtendSession>(&effect)) {
-        // The session store has no way yet to move a session's end: say so rather than pretend.
-        return Extended{e->request,
-                        false,
-                        {},
-                        {},
-                        "extending a session is not available with this session store"};
+        // A fresh decision, then the gate's end and the record's end moved, audited (SessionDesk).
+        SessionExtension x = sessions_.extend(e->session_id, e->uid, e->minutes, at, "kiosk");
+        if (!x.extended && !x.error.empty())
+            spdlog::warn("session {} was not extended: {}", e->session_id,
+                         x.unavailable ? x.tap.fault : x.error);
+        return Extended{e->request, x.extended, x.new_ends_at, std::move(x.tap.decision),
+                        x.extended ? "" : std::move(x.error)};
     }
     if (auto* e = std::get_if<RecordInUse>(&effect)) {
         AuditEvent a;

@@ -302,6 +302,51 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
             throw CtlError(err);
         fmt::print("session {} ended\n", e_id);
     });
+    auto* extend = session->add_subcommand(
+        "extend", "extend a running session after a fresh decision (sessions.extend_minutes)");
+    static std::int64_t x_id = 0;
+    static std::string x_card, x_at;
+    static int x_minutes = 0;
+    static bool x_json = false;
+    extend->add_option("ID", x_id, "session id")->required();
+    extend->add_option("--card", x_card, "the card UID (hex) that started it")->required();
+    extend->add_option("--minutes", x_minutes,
+                       "minutes to add, 1..sessions.extend_minutes (default: extend_minutes)");
+    extend->add_option("--at", x_at, "time (default: now)");
+    extend->add_flag("--json", x_json, "print JSON");
+    extend->callback([&ctl] {
+        const Config& cfg = ctl.config();
+        ctl.desk().set_extension_limits(
+            extension_limits_for(cfg.session_minutes, cfg.extend_minutes));
+        if (cfg.extend_minutes <= 0)
+            throw CtlError("this site does not extend sessions (sessions.extend_minutes = 0)");
+        const int minutes = x_minutes != 0 ? x_minutes : cfg.extend_minutes;
+        if (minutes < 1 || minutes > cfg.extend_minutes)
+            throw CtlError(
+                fmt::format("--minutes {} is out of range: an extension is 1 to {} minutes "
+                            "(sessions.extend_minutes)",
+                            minutes, cfg.extend_minutes));
+        SessionExtension x =
+            ctl.desk().extend(x_id, ctl.card(x_card), minutes, ctl.at(x_at), "kioskctl");
+        if (x_json) {
+            json j = json::parse(decision_json(x.tap.decision));
+            j["extended"] = x.extended;
+            j["session"] = x_id;
+            j["ends_at"] = x.extended ? json(format_instant(x.new_ends_at)) : json(nullptr);
+            j["error"] = x.error.empty() ? json(nullptr) : json(x.error);
+            fmt::print("{}\n", j.dump());
+        } else if (x.extended) {
+            fmt::print("session {} extended by {} minutes: until {} (was {})\n", x_id, minutes,
+                       format_instant(x.new_ends_at), format_instant(x.old_ends_at));
+        } else if (x.error.empty()) {
+            fmt::print("{}\n", decision_text(x.tap));
+        }
+        if (!x.extended)
+            throw CtlError(fmt::format(
+                "session {} not extended: {}", x_id,
+                x.error.empty() ? "the decision is deny"
+                                : x.error + (x.unavailable ? " (" + x.tap.fault + ")" : "")));
+    });
     auto* sessions = app.add_subcommand("sessions", "list active sessions");
     static bool ss_json = false, ss_all = false;
     static std::string ss_at;

@@ -463,8 +463,10 @@ TEST_F(Machine, ExtendRefusedKeepsTheEndAndSaysWhy) {
     ASSERT_TRUE(st.session->extend_refused);
     EXPECT_TRUE(st.session->extend_refused->has_reason(Code::CertRevoked));
     EXPECT_EQ(session_time_left(st, clock.now), 4min);
+    EXPECT_FALSE(can_extend(st));  // the refusal is read first
     press(Intent::Ok);
     EXPECT_FALSE(st.session->extend_refused);
+    EXPECT_TRUE(can_extend(st));  // then a retry is offered again
     pass(4min);
     EXPECT_EQ(st.screen, Screen::SessionEnded);
 }

@@ -34,10 +34,28 @@ struct MemMirror : Mirror {
 
 struct MemLocal : LocalState {
     std::vector<SessionRecord> sessions;
+    std::map<std::string, CardBinding, std::less<>> bindings;  // by card hash
     bool fail_start = false;
-    bool find_binding(std::string_view, std::optional<CardBinding>* out, std::string*) override {
-        *out = std::nullopt;
+    bool fail_extend = false;
+    bool find_binding(std::string_view hash, std::optional<CardBinding>* out,
+                      std::string*) override {
+        auto it = bindings.find(hash);
+        *out = it == bindings.end() ? std::nullopt : std::optional<CardBinding>(it->second);
         return true;
+    }
+    bool extend_session(std::int64_t id, Instant old_end, Instant new_end, Instant now,
+                        std::string* err) override {
+        if (fail_extend) {
+            *err = "disk full";
+            return false;
+        }
+        for (auto& s : sessions)
+            if (s.id == id && !s.ended_at && s.ends_at == old_end && old_end > now) {
+                s.ends_at = new_end;
+                return true;
+            }
+        *err = "no such running session at that end";
+        return false;
     }
     bool active_sessions(Instant now, std::vector<SessionRecord>* out, std::string*) override {
         out->clear();
@@ -146,6 +164,16 @@ struct MemGate : SessionGate {
         o.ticket.password = "secret-pw";
         o.ticket.valid_until = s.ends_at;
         return o;
+    }
+    bool fail_extend = false;
+    bool extend(const GateSession& s, Instant new_end, Instant now, std::string* err) override {
+        auto it = open_claims.find(s.trainee_no);
+        if (fail_extend || it == open_claims.end() || it->second.ends_at <= now) {
+            *err = "server down";
+            return false;
+        }
+        it->second.ends_at = new_end;
+        return true;
     }
     bool close(const GateSession& s, EndCause cause, Instant, std::string*) override {
         open_claims.erase(s.trainee_no);
@@ -358,6 +386,215 @@ TEST(EndCause, NamesRoundTrip) {
                    EndCause::KioskRestart, EndCause::GateFailure})
         EXPECT_EQ(end_cause_from_name(end_cause_name(c)), c);
     EXPECT_FALSE(end_cause_from_name("ended"));
+}
+
+}  // namespace
+}  // namespace kiosk
+
+// ---- Extending a running session (issue 8 item 2): a fresh decision, the gate's end and the
+// record's end moved together, audited; any refusal or failure changes nothing.
+namespace kiosk {
+namespace {
+
+struct Extend : Desk {
+    CardUid card1{{0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66}};
+    CardUid card2{{0x04, 0x77, 0x22, 0x33, 0x44, 0x55, 0x66}};
+    void SetUp() override {
+        Desk::SetUp();
+        for (auto [card, no] : {std::pair{&card1, "T-1"}, {&card2, "T-2"}}) {
+            CardBinding b;
+            b.card_hash = card_hash(secret, *card);
+            b.trainee_no = no;
+            local.bindings[b.card_hash] = b;
+        }
+        desk->set_extension_limits(extension_limits_for(60, 30));  // at most 120 min in all
+    }
+    // A card's session of 60 minutes from kNow.
+    std::int64_t running(const CardUid& card) {
+        Gatekeeper::StartRequest req;
+        req.card = card;
+        req.minutes = 60;
+        auto s = desk->start(req, kNow, "test");
+        EXPECT_TRUE(s.started()) << s.tap.fault;
+        return s.started() ? s.tap.session->id : 0;
+    }
+    const Instant kWarn = kNow + std::chrono::minutes(56);  // in the 5-minute warning
+    const Instant kOldEnd = kNow + std::chrono::minutes(60);
+};
+
+TEST_F(Extend, GrantedMovesTheGateAndTheRecordAndAuditsOldAndNewEnd) {
+    auto id = running(card1);
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    ASSERT_TRUE(x.extended) << x.error << x.tap.fault;
+    EXPECT_TRUE(x.tap.decision.granted);
+    EXPECT_EQ(x.old_ends_at, kOldEnd);
+    EXPECT_EQ(x.new_ends_at, kOldEnd + std::chrono::minutes(30));
+    EXPECT_EQ(local.sessions[0].ends_at, x.new_ends_at);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, x.new_ends_at);
+    // The running session counts neither as TR-5's second session nor against the seats.
+    EXPECT_FALSE(x.tap.decision.has_reason(Code::AlreadyInSession));
+    auto rows = audit.of("session.extended");
+    ASSERT_EQ(rows.size(), 1u);
+    auto d = nlohmann::json::parse(rows[0].detail);
+    EXPECT_EQ(d["session"], id);
+    EXPECT_EQ(d["minutes"], 30);
+    EXPECT_EQ(d["old_ends_at"], format_instant(kOldEnd));
+    EXPECT_EQ(d["new_ends_at"], format_instant(x.new_ends_at));
+    EXPECT_EQ(d["decision"], x.tap.audit.seq);  // the fresh decision's own audit row
+    EXPECT_EQ(audit.rows[static_cast<size_t>(x.tap.audit.seq) - 1].kind, "decision");
+    EXPECT_EQ(audit.rows[static_cast<size_t>(x.tap.audit.seq) - 1].outcome, "grant");
+    // The session now runs past its old end and the sweep leaves it alone there.
+    SweepReport rep;
+    std::string err;
+    ASSERT_TRUE(desk->expire_due(kOldEnd + std::chrono::minutes(1), "test", &rep, &err)) << err;
+    EXPECT_EQ(rep.closed, 0);
+    EXPECT_FALSE(local.sessions[0].ended_at);
+}
+
+TEST_F(Extend, TR4_ACertificateRevokedSinceTheStartRefusesAndChangesNothing) {
+    auto id = running(card1);
+    // The night's records revoke the trainee's System-operation certificate (TR-4).
+    for (auto& c : mirror.trainees["T-1"].certificates)
+        if (c.course == Course::SystemOperation) c.status = CertificateStatus::Revoked;
+    const size_t rows_before = audit.rows.size();
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_TRUE(x.refused_by_rules());
+    ASSERT_TRUE(x.tap.decision.has_reason(Code::CertRevoked));
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
+    // Audited: the decision (deny, CERT_REVOKED) and the refused extension with its codes.
+    ASSERT_EQ(audit.rows.size(), rows_before + 2);
+    EXPECT_EQ(audit.rows[rows_before].kind, "decision");
+    EXPECT_EQ(audit.rows[rows_before].outcome, "deny");
+    EXPECT_EQ(audit.rows[rows_before + 1].kind, "session.extend");
+    EXPECT_EQ(audit.rows[rows_before + 1].outcome, "refused");
+    EXPECT_NE(audit.rows[rows_before + 1].detail.find("CERT_REVOKED"), std::string::npos)
+        << audit.rows[rows_before + 1].detail;
+    EXPECT_TRUE(audit.of("session.extended").empty());
+}
+
+TEST_F(Extend, TR5_ARevokedCardRefusesTheExtension) {
+    auto id = running(card1);
+    local.bindings[card_hash(secret, card1)].revoked = true;
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_TRUE(x.tap.decision.has_reason(Code::CardRevoked));
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+}
+
+TEST_F(Extend, NoSeatWhenMoreSessionsThanSeatsRunBesideIt) {
+    auto id = running(card1);
+    running(card2);
+    policy.seats = 1;  // the site now has one seat, and T-2 holds one besides T-1's own
+    gk = std::make_unique<Gatekeeper>(mirror, local, audit, secret, policy);
+    desk = std::make_unique<SessionDesk>(*gk, local, audit, gate);
+    desk->set_extension_limits(extension_limits_for(60, 30));
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_TRUE(x.tap.decision.has_reason(Code::NoSeat));
+    policy.seats = 2;  // its own seat is its own: with one seat per session it goes on
+    gk = std::make_unique<Gatekeeper>(mirror, local, audit, secret, policy);
+    desk = std::make_unique<SessionDesk>(*gk, local, audit, gate);
+    desk->set_extension_limits(extension_limits_for(60, 30));
+    EXPECT_TRUE(desk->extend(id, card1, 30, kWarn, "kiosk").extended);
+}
+
+TEST_F(Extend, AfterItsEndNothingIsExtended) {
+    auto id = running(card1);
+    auto x = desk->extend(id, card1, 30, kOldEnd + std::chrono::seconds(1), "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_FALSE(x.error.empty());
+    EXPECT_FALSE(x.refused_by_rules());
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
+    EXPECT_EQ(audit.of("session.extend").back().outcome, "refused");
+    // An ended session neither.
+    auto id2 = running(card2);
+    std::string err;
+    ASSERT_TRUE(desk->end(id2, EndCause::EndedByTrainee, kWarn, "test", &err)) << err;
+    EXPECT_FALSE(desk->extend(id2, card2, 30, kWarn, "kiosk").extended);
+}
+
+TEST_F(Extend, AnotherTraineesCardCannotExtendIt) {
+    auto id = running(card1);
+    running(card2);
+    auto x = desk->extend(id, card2, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_NE(x.error.find("not the session of this card"), std::string::npos) << x.error;
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
+    // An unknown card neither.
+    EXPECT_FALSE(desk->extend(id, CardUid{{0x01, 0x02, 0x03, 0x04}}, 30, kWarn, "kiosk").extended);
+}
+
+TEST_F(Extend, TheTotalStaysWithinTheLimitAndOffMeansOff) {
+    auto id = running(card1);
+    ASSERT_TRUE(desk->extend(id, card1, 30, kWarn, "kiosk").extended);  // 90 min
+    ASSERT_TRUE(desk->extend(id, card1, 30, kWarn + std::chrono::minutes(30), "kiosk").extended);
+    auto x = desk->extend(id, card1, 30, kWarn + std::chrono::minutes(60), "kiosk");  // 150 > 120
+    EXPECT_FALSE(x.extended);
+    EXPECT_NE(x.error.find("120 minutes"), std::string::npos) << x.error;
+    EXPECT_FALSE(desk->extend(id, card1, 31, kWarn + std::chrono::minutes(60), "kiosk").extended);
+    desk->set_extension_limits(extension_limits_for(60, 0));
+    x = desk->extend(id, card1, 10, kWarn + std::chrono::minutes(60), "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_NE(x.error.find("extend_minutes = 0"), std::string::npos) << x.error;
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd + std::chrono::minutes(60));
+}
+
+TEST_F(Extend, AnOverriddenSessionGoesOnOnlyAfterAFreshGrant) {
+    mirror.trainees["T-1"].certificates.pop_back();  // no SYSOP: the rules refuse (TR-1)
+    Gatekeeper::StartRequest req;
+    req.card = card1;
+    req.minutes = 60;
+    req.override_by = "S-1";
+    req.override_reason = "certificate not yet in the records";
+    auto s = desk->start(req, kNow, "staff:S-1");
+    ASSERT_TRUE(s.started()) << s.tap.fault;
+    auto x = desk->extend(s.tap.session->id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);  // the override does not carry over
+    EXPECT_TRUE(x.tap.decision.has_reason(Code::CourseMissing));
+    mirror.trainees["T-1"] = qualified("T-1");  // the records now have it
+    x = desk->extend(s.tap.session->id, card1, 30, kWarn, "kiosk");
+    ASSERT_TRUE(x.extended) << x.error;
+    EXPECT_EQ(
+        nlohmann::json::parse(audit.of("session.extended").back().detail)["started_by_override"],
+        "S-1");
+}
+
+TEST_F(Extend, AuditFailureUndoesEverythingAndPutsTheGatesEndBack) {
+    auto id = running(card1);
+    audit.fail_kind_outcome = "session.extended/ok";
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_TRUE(x.tap.decision.has_reason(Code::KioskFault));  // fail secure
+    EXPECT_FALSE(x.error.empty());
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
+    EXPECT_TRUE(audit.of("session.extended").empty());
+    auto failed = audit.of("session.extend");
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].outcome, "failed");
+    EXPECT_EQ(nlohmann::json::parse(failed[0].detail)["gate_restored"], true);
+}
+
+TEST_F(Extend, StoreOrGateFailureChangesNothing) {
+    auto id = running(card1);
+    local.fail_extend = true;
+    auto x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);  // put back
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    local.fail_extend = false;
+    gate.fail_extend = true;
+    x = desk->extend(id, card1, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_TRUE(x.unavailable);
+    EXPECT_EQ(x.error, kGateUnavailableMessage);
+    EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
+    EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
+    EXPECT_EQ(audit.of("session.extend").back().outcome, "failed");
 }
 
 }  // namespace

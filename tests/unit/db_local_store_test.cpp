@@ -249,6 +249,30 @@ TEST_F(LocalStoreTest, EndSessionRecordsReasonAndRefusesUnknownOrEnded) {
     EXPECT_EQ(all[0].override_reason, "network check; overrode ORDER_VIOLATION");
 }
 
+// An extension moves a running session's end only from the end the caller saw (compare-and-set):
+// never an ended or expired session, never twice from the same old end, never backwards.
+TEST_F(LocalStoreTest, ExtendSessionMovesOnlyARunningSessionsEndFromTheEndSeen) {
+    SessionRecord rec = session_for("T-1", kT0 + 1h);
+    ASSERT_TRUE(store.start_session(rec, kT0, &err)) << err;
+    ASSERT_TRUE(store.extend_session(rec.id, kT0 + 1h, kT0 + 90min, kT0 + 56min, &err)) << err;
+    std::vector<SessionRecord> active;
+    ASSERT_TRUE(store.list_sessions(true, kT0 + 70min, &active, &err)) << err;
+    ASSERT_EQ(active.size(), 1u);  // running past its old end
+    EXPECT_EQ(active[0].ends_at, kT0 + 90min);
+    EXPECT_FALSE(store.extend_session(rec.id, kT0 + 1h, kT0 + 2h, kT0 + 57min, &err));
+    EXPECT_NE(err.find("changed meanwhile"), std::string::npos) << err;
+    EXPECT_FALSE(store.extend_session(rec.id, kT0 + 90min, kT0 + 80min, kT0 + 57min, &err));
+    EXPECT_FALSE(store.extend_session(rec.id, kT0 + 90min, kT0 + 2h, kT0 + 91min, &err));
+    EXPECT_NE(err.find("expired"), std::string::npos) << err;
+    EXPECT_FALSE(store.extend_session(999, kT0 + 90min, kT0 + 2h, kT0 + 57min, &err));
+    ASSERT_TRUE(store.end_session(rec.id, kT0 + 60min, "ended", &err)) << err;
+    EXPECT_FALSE(store.extend_session(rec.id, kT0 + 90min, kT0 + 2h, kT0 + 61min, &err));
+    EXPECT_NE(err.find("already ended"), std::string::npos) << err;
+    std::vector<SessionRecord> all;
+    ASSERT_TRUE(store.list_sessions(false, kT0, &all, &err)) << err;
+    EXPECT_EQ(all[0].ends_at, kT0 + 90min);
+}
+
 TEST_F(LocalStoreTest, EndingAnExpiredSessionIsAnError) {
     SessionRecord rec = session_for("T-1", kT0 + 1h);
     ASSERT_TRUE(store.start_session(rec, kT0, &err)) << err;
