@@ -107,7 +107,10 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     const auto encoding = canonical_feed_encoding(req.encoding, &e);
     if (!encoding) return reject(e);
 
-    // 1. The pinned key and the signature, before a byte of the CSV is parsed.
+    // 1. The snapshot file itself (a missing file or a directory is named as the snapshot, not as
+    // its missing signature), the pinned key and the signature, before a byte of the CSV is parsed.
+    RegularFile csv_file;
+    if (!csv_file.open(req.csv_path, "snapshot", req.max_snapshot_bytes, &e)) return reject(e);
     MinisignPublicKey key;
     if (!read_minisign_public_key(req.public_key_path, &key, &e))
         return reject(fmt::format("cannot use the pinned public key: {}", e));
@@ -115,8 +118,6 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     MinisignSignature sig;
     if (!read_minisign_signature(sig_path, &sig, &e)) return reject(e);
     r.key_id = minisign_key_id_hex(sig.key_id);
-    RegularFile csv_file;
-    if (!csv_file.open(req.csv_path, "snapshot", req.max_snapshot_bytes, &e)) return reject(e);
     std::ifstream csv(csv_file.proc_path(), std::ios::binary);
     if (!csv) return reject(fmt::format("cannot open the snapshot {}", req.csv_path));
     MinisignPrehash verified;

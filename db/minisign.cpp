@@ -6,12 +6,14 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <vector>
 
 #include "db/regular_file.h"
+#include "kiosk/card_id.h"
 
 namespace kiosk::db {
 namespace {
@@ -324,11 +326,23 @@ bool parse_feed_stamp(std::string_view tc, FeedStamp* out, std::string* err) {
                 *err = "the trusted comment gives sequence twice";
                 return false;
             }
-            if (v.empty() || v.size() > 18 ||
-                v.find_first_not_of("0123456789") != std::string_view::npos) {
-                *err = fmt::format("the trusted comment's sequence '{}' is not an integer", v);
+            if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) {
+                *err = fmt::format(
+                    "the trusted comment's sequence '{}' is not a whole number (digits 0-9 only)",
+                    kiosk::printable_excerpt(v));
                 return false;
             }
+            // Leading zeros are read as decimal (0042 is 42, never octal); what is left must fit
+            // in 18 digits.
+            const size_t first = std::min(v.find_first_not_of('0'), v.size() - 1);
+            if (v.size() - first > 18) {
+                *err = fmt::format(
+                    "the trusted comment's sequence '{}' is too large: at most 18 digits "
+                    "(999999999999999999)",
+                    kiosk::printable_excerpt(v));
+                return false;
+            }
+            v = v.substr(first);
             std::int64_t n = 0;
             for (char c : v) n = n * 10 + (c - '0');
             sequence = n;
@@ -342,17 +356,19 @@ bool parse_feed_stamp(std::string_view tc, FeedStamp* out, std::string* err) {
                 *err = fmt::format(
                     "the trusted comment's generated_at '{}' is not an ISO 8601 time with an "
                     "offset",
-                    v);
+                    kiosk::printable_excerpt(v));
                 return false;
             }
         }
     }
     if (!sequence) {
-        *err = fmt::format("the trusted comment '{}' has no sequence=N", tc.substr(0, 200));
+        *err =
+            fmt::format("the trusted comment '{}' has no sequence=N", kiosk::printable_excerpt(tc));
         return false;
     }
     if (!generated_at) {
-        *err = fmt::format("the trusted comment '{}' has no generated_at=TIME", tc.substr(0, 200));
+        *err = fmt::format("the trusted comment '{}' has no generated_at=TIME",
+                           kiosk::printable_excerpt(tc));
         return false;
     }
     out->sequence = *sequence;

@@ -13,30 +13,60 @@ std::string CardUid::hex() const {
     return out;
 }
 
+std::string printable_excerpt(std::string_view text) {
+    constexpr size_t kMaxShown = 40;
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (i == kMaxShown) {
+            out += fmt::format("... ({} characters)", text.size());
+            break;
+        }
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f)
+            out += static_cast<char>(c);
+        else
+            out += fmt::format("\\x{:02X}", c);
+    }
+    return out;
+}
+
 std::optional<CardUid> parse_card_uid(std::string_view text, std::string* err) {
+    if (text.find_first_not_of(" :-") == std::string_view::npos) {
+        if (err)
+            *err = fmt::format(
+                "card UID is empty: give the card's UID in hex ({} to {} bytes), e.g. "
+                "04A1B2C3D4E5F6",
+                kMinUidBytes, kMaxUidBytes);
+        return std::nullopt;
+    }
     std::string digits;
     for (char c : text) {
         if (c == ':' || c == '-' || c == ' ') continue;
         if (!std::isxdigit(static_cast<unsigned char>(c))) {
             if (err)
                 *err = fmt::format("card UID '{}' is not hex: unexpected character '{}'",
-                                   text.substr(0, 40), c);
+                                   printable_excerpt(text),
+                                   printable_excerpt(std::string_view(&c, 1)));
             return std::nullopt;
         }
         digits += c;
         if (digits.size() > 2 * kMaxUidBytes) {
-            if (err) *err = fmt::format("card UID is too long: more than {} bytes", kMaxUidBytes);
+            if (err)
+                *err = fmt::format("card UID '{}' is too long: more than {} bytes",
+                                   printable_excerpt(text), kMaxUidBytes);
             return std::nullopt;
         }
     }
     if (digits.size() % 2 != 0) {
-        if (err) *err = fmt::format("card UID '{}' has an odd number of hex digits", text);
+        if (err)
+            *err = fmt::format("card UID '{}' has an odd number of hex digits",
+                               printable_excerpt(text));
         return std::nullopt;
     }
     if (digits.size() < 2 * kMinUidBytes) {
         if (err)
-            *err = fmt::format("card UID '{}' is too short: {} bytes, at least {}", text,
-                               digits.size() / 2, kMinUidBytes);
+            *err = fmt::format("card UID '{}' is too short: {} bytes, at least {}",
+                               printable_excerpt(text), digits.size() / 2, kMinUidBytes);
         return std::nullopt;
     }
     CardUid uid;

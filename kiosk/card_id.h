@@ -21,6 +21,10 @@ struct CardUid {
     bool operator==(const CardUid&) const = default;
 };
 
+// Text from outside (typed by a person, sent by a reader), safe to print in a message: printable
+// ASCII as it is, every other byte (control characters, UTF-8) as \xNN, at most 40 characters.
+std::string printable_excerpt(std::string_view text);
+
 // Parses case-insensitive hex (optionally with `:`, `-` or spaces between byte pairs). On failure
 // returns nullopt and sets *err to a message naming what is wrong.
 std::optional<CardUid> parse_card_uid(std::string_view text, std::string* err);

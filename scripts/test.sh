@@ -24,7 +24,8 @@ if [[ "${KIOSK_SKIP_SANITIZE:-0}" != 1 ]]; then
   done
   python3 "$here/../shared/acceptance/contract-smoke.py" "$asan"
   for t in test_kioskctl_bad_input test_demo_decisions test_audit_tamper test_mirror_tamper \
-           test_sync_encoding test_testdb_query test_hardening_faults; do
+           test_sync_encoding test_testdb_query test_hardening_faults \
+           test_kioskctl_messages; do
     python3 "$here/tests/integration/$t.py" "$asan" >/dev/null || { echo "sanitizer: $t failed"; exit 1; }
   done
   # The kiosk program itself under Xvfb + Mesa (the headless tour and its bad input, ~1 min).
@@ -35,8 +36,8 @@ if [[ "${KIOSK_SKIP_SANITIZE:-0}" != 1 ]]; then
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
       python3 "$here/tests/integration/$t.py" "$asan" >/dev/null || { echo "sanitizer: $t failed"; exit 1; }
   done
-  echo "sanitizer stage (4 unit suites, contract smoke, 7 kioskctl + 2 kiosk integration tests):"
-  echo "sanitizer: 14 passed, 0 failed"
+  echo "sanitizer stage (4 unit suites, contract smoke, 8 kioskctl + 2 kiosk integration tests):"
+  echo "sanitizer: 15 passed, 0 failed"
 
   # ThreadSanitizer over the code with threads of its own: the snapshot import (a parser and a
   # writer thread), the workspace's query worker and the PC/SC reader (its monitor and UID worker).

@@ -9,6 +9,7 @@
 #include "db/audit_store.h"
 #include "db/data_dir.h"
 #include "kiosk/audit_export.h"
+#include "kiosk/card_id.h"
 #include "kiosk/kioskctl/kioskctl.h"
 
 namespace kiosk {
@@ -53,11 +54,22 @@ void add_audit_commands(CLI::App& app, Ctl& ctl) {
         std::optional<Instant> since;
         if (!x_since.empty()) {
             since = parse_instant(x_since);
-            if (!since)
+            if (!since) {
+                // A date and time without its offset is ambiguous (Japan or UTC?): say so.
+                const auto t = x_since.find('T');
+                const bool no_offset = t != std::string::npos &&
+                                       x_since.find_first_of("Zz+-", t) == std::string::npos &&
+                                       parse_instant(x_since + "+09:00");
                 throw CtlError(
-                    fmt::format("--since '{}' is not a time: use ISO 8601 such as 2026-11-24 or "
-                                "2026-11-24T09:00:00+09:00",
-                                x_since.substr(0, 60)));
+                    no_offset
+                        ? fmt::format("--since '{}' has no UTC offset: add one, e.g. {}+09:00 "
+                                      "(Japan time) or {}Z (UTC)",
+                                      printable_excerpt(x_since), printable_excerpt(x_since),
+                                      printable_excerpt(x_since))
+                        : fmt::format("--since '{}' is not a time: use ISO 8601 such as "
+                                      "2026-11-24 or 2026-11-24T09:00:00+09:00",
+                                      printable_excerpt(x_since)));
+            }
         }
         auto format = audit_export_format(x_format);
         auto& audit = ctl.data().audit();

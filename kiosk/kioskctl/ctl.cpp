@@ -66,7 +66,7 @@ Instant Ctl::at(const std::string& text) {
     if (!t)
         throw CtlError(fmt::format(
             "--at '{}' is not an ISO 8601 time with offset (e.g. 2026-11-24T10:00:00+09:00)",
-            text));
+            printable_excerpt(text)));
     return *t;
 }
 

@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -120,7 +121,24 @@ void check_trainee_no(const std::string& no) {
     if (!valid_trainee_no(no))
         throw CtlError(fmt::format(
             "trainee number '{}' is malformed: 1-32 characters of 0-9, A-Z, a-z and '-'",
-            no.substr(0, 40)));
+            printable_excerpt(no)));
+}
+
+// A session id as `sessions` lists it: a whole number from 1, checked before any store is read
+// (never clamped: 99999999999999999999999 is not session 9223372036854775807).
+std::int64_t session_id(const std::string& text) {
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec == std::errc::invalid_argument || p != text.data() + text.size())
+        throw CtlError(fmt::format(
+            "session id '{}' is not a number: give the id that `kioskctl sessions` lists",
+            printable_excerpt(text)));
+    if (ec == std::errc::result_out_of_range || id < 1)
+        throw CtlError(fmt::format(
+            "session id {} is out of range: ids are whole numbers from 1 (see `kioskctl "
+            "sessions`)",
+            printable_excerpt(text)));
+    return id;
 }
 
 }  // namespace
@@ -191,12 +209,13 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     oc->excludes(ot);
     decide_cmd->add_option("--at", d_at, "decide as at this time (ISO 8601)");
     decide_cmd->add_flag("--json", d_json, "print the decision as JSON");
-    decide_cmd->callback([&ctl] {
-        if (d_card.empty() && d_trainee.empty())
-            throw CLI::RequiredError("decide needs --card UID or --trainee NO");
+    decide_cmd->callback([&ctl, decide_cmd] {
+        if (decide_cmd->count("--card") == 0 && decide_cmd->count("--trainee") == 0)
+            throw CLI::RequiredError("decide needs --card UID or --trainee NO",
+                                     CLI::ExitCodes::RequiredError);
         Instant now = ctl.at(d_at);
         TapResult r;
-        if (!d_card.empty()) {
+        if (decide_cmd->count("--card") > 0) {
             r = ctl.gatekeeper().decide_card(ctl.card(d_card), now, "kioskctl");
         } else {
             check_trainee_no(d_trainee);
@@ -229,14 +248,15 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     auto* ob = start->add_option("--override-by", s_override_by, "staff id overriding a refusal");
     start->add_option("--reason", s_reason, "the override's written reason")->needs(ob);
     start->add_flag("--json", s_json, "print JSON");
-    start->callback([&ctl] {
-        if (s_card.empty() && s_trainee.empty())
-            throw CLI::RequiredError("session start needs --card UID or --trainee NO");
+    start->callback([&ctl, start] {
+        if (start->count("--card") == 0 && start->count("--trainee") == 0)
+            throw CLI::RequiredError("session start needs --card UID or --trainee NO",
+                                     CLI::ExitCodes::RequiredError);
         if (!s_override_by.empty() && s_reason.empty())
             throw CtlError("an override needs --reason: say why the rules are set aside");
         Gatekeeper::StartRequest req;
-        if (!s_card.empty()) req.card = ctl.card(s_card);
-        if (!s_trainee.empty()) check_trainee_no(s_trainee);
+        if (start->count("--card") > 0) req.card = ctl.card(s_card);
+        if (start->count("--trainee") > 0) check_trainee_no(s_trainee);
         req.trainee_no = s_trainee;
         if (s_minutes_set && (s_minutes < kMinSessionMinutes || s_minutes > kMaxSessionMinutes))
             throw CtlError(fmt::format(
@@ -289,13 +309,13 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
         }
     });
     auto* end = session->add_subcommand("end", "end a session");
-    static std::int64_t e_id = 0;
-    static std::string e_end_at, e_cause = "staff";
-    end->add_option("ID", e_id, "session id")->required();
+    static std::string e_id_text, e_end_at, e_cause = "staff";
+    end->add_option("ID", e_id_text, "session id (as `sessions` lists it)")->required();
     end->add_option("--at", e_end_at, "time (default: now)");
     end->add_option("--cause", e_cause, "who ended it (audited)")
         ->check(CLI::IsMember({"staff", "trainee"}));
     end->callback([&ctl] {
+        const std::int64_t e_id = session_id(e_id_text);
         std::string err;
         if (!ctl.desk().end(e_id, *end_cause_from_name(e_cause), ctl.at(e_end_at), "kioskctl",
                             &err))

@@ -46,6 +46,24 @@ TEST(CardUidParsing, AcceptsCaseInsensitiveHexAndRejectsBadInput) {
     EXPECT_FALSE(parse_card_uid("04A1B2C3D4E5FZ", &err));
     EXPECT_NE(err.find("not hex"), std::string::npos);
     EXPECT_FALSE(parse_card_uid("04A1B2C3D", &err));
+    EXPECT_NE(err.find("odd number"), std::string::npos);
+    EXPECT_FALSE(parse_card_uid("", &err));
+    EXPECT_NE(err.find("card UID is empty"), std::string::npos) << err;
+    EXPECT_FALSE(parse_card_uid(" : ", &err));
+    EXPECT_NE(err.find("card UID is empty"), std::string::npos) << err;
+}
+
+TEST(CardUidParsing, EchoesWhatWasGivenEscapedAndBounded) {
+    std::string err;
+    EXPECT_FALSE(parse_card_uid("04\x01\x1b[2J", &err));
+    EXPECT_EQ(err, "card UID '04\\x01\\x1B[2J' is not hex: unexpected character '\\x01'");
+    EXPECT_FALSE(parse_card_uid("04\xe5\xb1\xb1", &err));  // 山 in UTF-8
+    EXPECT_NE(err.find("'04\\xE5\\xB1\\xB1'"), std::string::npos) << err;
+    EXPECT_FALSE(parse_card_uid(std::string(5000, 'Z'), &err));
+    EXPECT_NE(err.find("... (5000 characters)"), std::string::npos) << err;
+    EXPECT_LT(err.size(), 200u);
+    EXPECT_EQ(printable_excerpt("A\n1"), "A\\x0A1");
+    EXPECT_EQ(printable_excerpt("plain ASCII"), "plain ASCII");
 }
 
 TEST(CardHash, IsKeyedAndCaseInsensitive) {

@@ -312,9 +312,27 @@ TEST(FeedStamp, RequiresSequenceAndGeneratedAt) {
     EXPECT_FALSE(parse_feed_stamp("sequence=1", &s, &err));
     EXPECT_NE(err.find("no generated_at"), std::string::npos);
     EXPECT_FALSE(parse_feed_stamp("sequence=-1 generated_at=2026-11-24T02:00:00Z", &s, &err));
-    EXPECT_NE(err.find("not an integer"), std::string::npos);
+    EXPECT_NE(err.find("not a whole number"), std::string::npos) << err;
     EXPECT_FALSE(
         parse_feed_stamp("sequence=99999999999999999999 generated_at=2026-11-24", &s, &err));
+    EXPECT_NE(err.find("too large: at most 18 digits"), std::string::npos) << err;
+    // 18 digits fit; leading zeros are decimal (never octal) and do not count against the 18.
+    EXPECT_TRUE(
+        parse_feed_stamp("sequence=999999999999999999 generated_at=2026-11-24T02:00:00Z", &s, &err))
+        << err;
+    EXPECT_EQ(s.sequence, 999999999999999999);
+    EXPECT_TRUE(parse_feed_stamp(
+        "sequence=0000000000000000000042 generated_at=2026-11-24T02:00:00Z", &s, &err))
+        << err;
+    EXPECT_EQ(s.sequence, 42);
+    EXPECT_TRUE(parse_feed_stamp("sequence=0 generated_at=2026-11-24T02:00:00Z", &s, &err)) << err;
+    EXPECT_EQ(s.sequence, 0);
+    // A control byte in the comment is echoed escaped.
+    EXPECT_FALSE(parse_feed_stamp(
+        "sequence=4\x1b"
+        "2 generated_at=2026-11-24T02:00:00Z",
+        &s, &err));
+    EXPECT_NE(err.find("'4\\x1B2'"), std::string::npos) << err;
     EXPECT_FALSE(parse_feed_stamp("sequence=1 generated_at=yesterday", &s, &err));
     EXPECT_NE(err.find("not an ISO 8601"), std::string::npos);
     EXPECT_FALSE(parse_feed_stamp("sequence=1 sequence=2 generated_at=2026-11-24", &s, &err));
