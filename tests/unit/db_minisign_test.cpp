@@ -328,10 +328,10 @@ TEST(FeedStamp, RequiresSequenceAndGeneratedAt) {
     EXPECT_TRUE(parse_feed_stamp("sequence=0 generated_at=2026-11-24T02:00:00Z", &s, &err)) << err;
     EXPECT_EQ(s.sequence, 0);
     // A control byte in the comment is echoed escaped.
-    EXPECT_FALSE(parse_feed_stamp(
-        "sequence=4\x1b"
-        "2 generated_at=2026-11-24T02:00:00Z",
-        &s, &err));
+    EXPECT_FALSE(
+        parse_feed_stamp("sequence=4\x1b"
+                         "2 generated_at=2026-11-24T02:00:00Z",
+                         &s, &err));
     EXPECT_NE(err.find("'4\\x1B2'"), std::string::npos) << err;
     EXPECT_FALSE(parse_feed_stamp("sequence=1 generated_at=yesterday", &s, &err));
     EXPECT_NE(err.find("not an ISO 8601"), std::string::npos);
