@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "kiosk/session_desk.h"
 #include "kiosk/staff_machine.h"
 
 namespace kiosk {
@@ -500,9 +501,17 @@ std::chrono::seconds session_time_left(const KioskState& s, Now now) {
 bool can_extend(const KioskState& s) {
     // Not while a refusal is showing: the trainee reads why first (ok closes it; then a retry
     // is offered again, e.g. once a seat is free).
-    return s.settings.extend_minutes > 0 && s.session && s.session->warning &&
-           !s.session->extending && !s.session->extend_refused && s.session->extend_error.empty() &&
-           s.screen == Screen::Session;
+    if (!(s.settings.extend_minutes > 0 && s.session && s.session->warning &&
+          !s.session->extending && !s.session->extend_refused && s.session->extend_error.empty() &&
+          s.screen == Screen::Session))
+        return false;
+    // Nor when one more would pass the longest total the SessionDesk allows (it would refuse).
+    const SessionRecord& r = s.session->record;
+    const auto total =
+        std::chrono::duration_cast<std::chrono::minutes>(r.ends_at - r.started_at).count() +
+        s.settings.extend_minutes;
+    return total <= extension_limits_for(s.settings.session_minutes, s.settings.extend_minutes)
+                        .max_total_minutes;
 }
 
 bool records_stale(const KioskState& s, Instant wall) {

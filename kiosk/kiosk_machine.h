@@ -284,7 +284,8 @@ std::optional<MonoTime> next_deadline(const KioskState& state);
 std::chrono::seconds session_time_left(const KioskState& state, Now now);
 
 // "Extend" is offered now: extensions allowed (settings.extend_minutes > 0), the warning is
-// showing, no extension is on the worker and no refused one is showing.
+// showing, no extension is on the worker, no refused one is showing, and one more stays within the
+// longest total SessionDesk allows (extension_limits_for: session_minutes + 2 x extend_minutes).
 bool can_extend(const KioskState& state);
 
 // The records are older than settings.records_max_age_hours at `wall` (or were never synced).

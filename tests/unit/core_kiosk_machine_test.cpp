@@ -450,6 +450,24 @@ TEST_F(Machine, ExtendAfterAFreshDecisionMovesTheEnd) {
     EXPECT_EQ(st.screen, Screen::SessionEnded);
 }
 
+TEST_F(Machine, ExtendIsNotOfferedPastTheLongestTotal) {
+    MachineSettings s;
+    s.session_minutes = 30;
+    s.extend_minutes = 15;  // 30 + 2 x 15 = 60 minutes in all at most (extension_limits_for)
+    restart(s);
+    start_session(uid(1), 30);
+    for (int i = 0; i < 2; ++i) {
+        pass(i == 0 ? 26min : 15min);  // 4 minutes left each time
+        ASSERT_TRUE(can_extend(st)) << i;
+        press(Intent::Extend);
+        auto x = only_effect<ExtendSession>();
+        feed(Extended{x.request, true, st.session->record.ends_at + 15min, granted().decision, ""});
+    }
+    pass(15min);  // 4 minutes left of 60
+    ASSERT_TRUE(st.session->warning);
+    EXPECT_FALSE(can_extend(st));  // a third would make 75: the desk would refuse it
+}
+
 TEST_F(Machine, ExtendRefusedKeepsTheEndAndSaysWhy) {
     MachineSettings s;
     s.session_minutes = 30;
