@@ -324,17 +324,17 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
     });
     auto* extend = session->add_subcommand(
         "extend", "extend a running session after a fresh decision (sessions.extend_minutes)");
-    static std::int64_t x_id = 0;
-    static std::string x_card, x_at;
+    static std::string x_id_text, x_card, x_at;
     static int x_minutes = 0;
     static bool x_json = false;
-    extend->add_option("ID", x_id, "session id")->required();
+    extend->add_option("ID", x_id_text, "session id (as `sessions` lists it)")->required();
     extend->add_option("--card", x_card, "the card UID (hex) that started it")->required();
     extend->add_option("--minutes", x_minutes,
                        "minutes to add, 1..sessions.extend_minutes (default: extend_minutes)");
     extend->add_option("--at", x_at, "time (default: now)");
     extend->add_flag("--json", x_json, "print JSON");
     extend->callback([&ctl] {
+        const std::int64_t x_id = session_id(x_id_text);
         const Config& cfg = ctl.config();
         ctl.desk().set_extension_limits(
             extension_limits_for(cfg.session_minutes, cfg.extend_minutes));

@@ -107,6 +107,8 @@ def workspace(tmp):
     assert parse(session(data, conf, sid)["ends_at"]) == end0 + timedelta(minutes=60)
     p = kc(data, conf, "session", "extend", str(sid), "--card", CARD1, "--minutes", "31")
     assert p.returncode == 1 and "1 to 30 minutes" in p.stderr, p.stderr
+    p = kc(data, conf, "session", "extend", "99999999999999999999999", "--card", CARD1)
+    assert p.returncode == 1 and "out of range" in p.stderr, p.stderr  # never clamped
 
     # Another trainee's card: refused, nothing changes.
     sid2, end2 = start(data, conf, CARD2, t0, 60)
