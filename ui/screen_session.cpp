@@ -59,7 +59,7 @@ void session_with_workspace(ScreenKit& kit, WorkspaceFrame& wf) {
     const float row_top = kit.y, h = t.control_px();
     const Palette& p = t.palette;
     ImGui::GetWindowDrawList()->AddRectFilled(
-        ImVec2(0, row_top - t.px(Theme::kGapMm * 0.5)),
+        ImVec2(0, 0),  // the band is the screen's header: from the top edge, no stripe above
         ImVec2(ImGui::GetIO().DisplaySize.x, row_top + h + t.px(Theme::kGapMm * 0.5)),
         to_imu32(warning ? p.warning : p.strip));
 

@@ -89,6 +89,7 @@ enum class Text {
     ProblemDetail,  // {detail}
     // The built-in workspace (ui/workspace_screen.h).
     WorkspaceExamples,
+    WorkspaceEditorHint,
     WorkspaceRun,
     WorkspaceCancel,
     WorkspaceRunning,  // {n} {ms}

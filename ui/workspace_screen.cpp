@@ -107,8 +107,12 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
         kit.s[Text::WorkspaceExamples].data(),
         kit.s[Text::WorkspaceExamples].data() + kit.s[Text::WorkspaceExamples].size());
     ImGui::SetCursorScreenPos(ImVec2(left, top + body->FontSize * kLine));
+    // The kiosk's window has no padding; the list's lines keep clear of its border.
+    const ImVec2 list_pad(kit.theme.px(2), kit.theme.px(1.5f));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, list_pad);
     ImGui::BeginChild(
         "examples", ImVec2(split - left - gap, upper_bottom - top - body->FontSize * kLine), true);
+    ImGui::PopStyleVar();
     for (size_t i = 0; i < examples.size(); ++i) {
         const std::string& title =
             kit.state.lang == kiosk::Lang::Ja ? examples[i].title_ja : examples[i].title_en;
@@ -128,7 +132,7 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
             action = WorkspaceAction::Example;
         }
         ImGui::SameLine(0, 0);
-        ImGui::SetCursorPosX(ImGui::GetStyle().WindowPadding.x);
+        ImGui::SetCursorPosX(list_pad.x);
         ImGui::TextWrapped("%s", title.c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopID();
@@ -143,6 +147,16 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
                               ImVec2(right - split, editor_h), ImGuiInputTextFlags_AllowTabInput);
     view.editor_min = ImGui::GetItemRectMin();
     view.editor_max = ImGui::GetItemRectMax();
+    // An empty editor says what goes in it (1.86's multi-line input has no hint of its own).
+    if (view.editor[0] == '\0' && !ImGui::IsItemActive()) {
+        const std::string_view hint = kit.s[Text::WorkspaceEditorHint];
+        kit.note_text(hint);
+        const ImVec2 pad = ImGui::GetStyle().FramePadding;
+        ImGui::GetWindowDrawList()->AddText(
+            body, body->FontSize, ImVec2(view.editor_min.x + pad.x, view.editor_min.y + pad.y),
+            ImGui::GetColorU32(vec(kit.theme.palette.muted_text)), hint.data(),
+            hint.data() + hint.size());
+    }
     const float row_y = top + editor_h + gap * 0.5f;
     if (button(kit, view, WorkspaceAction::Run, "run", kit.s[Text::WorkspaceRun],
                ImVec2(split, row_y), !st.running())) {
