@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "db/migrations.h"
@@ -371,6 +373,138 @@ constexpr std::string_view kInsertCertificate =
 
 }  // namespace
 
+namespace {
+
+// A first sync's certificates whose numbers came out of order, held in memory until the end of
+// the read, then sorted by number for one ordered insert. 24 bytes a row plus its certificate
+// number: the trainee number is held once per trainee, and the few distinct courses, course
+// codes, providers and statuses once each. Bounded: past kMaxBytes, or for a value that does not
+// fit, add() refuses and the caller stages the row in SQLite instead.
+class HeldCertificates {
+public:
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    static constexpr size_t kMaxBytes = size_t{80} << 20;
+
+    struct Row {
+        std::string_view certificate_no, trainee_no, course, course_code, provider, status;
+        Date completed_on;
+        std::int64_t file_order;
+    };
+
+    // The trainee's id for add(); kNone when it cannot be held.
+    std::uint32_t add_trainee(std::string_view trainee_no) {
+        if (trainee_no.size() > 0xFFFF || bytes() + trainee_no.size() > kMaxBytes) return kNone;
+        trainees_.push_back({static_cast<std::uint32_t>(trainee_arena_.size()),
+                             static_cast<std::uint32_t>(trainee_no.size())});
+        trainee_arena_.append(trainee_no);
+        return static_cast<std::uint32_t>(trainees_.size() - 1);
+    }
+
+    bool add(const StoredRow& r, Date completed_on, std::uint32_t trainee) {
+        if (trainee == kNone || r.certificate_no.size() > 0xFFFF || r.file_order < 0 ||
+            r.file_order > 0xFFFFFFFF || numbers_.size() > 0xFFFFFFFFu - r.certificate_no.size() ||
+            bytes() + sizeof(Held) + r.certificate_no.size() > kMaxBytes)
+            return false;
+        Held h{};
+        if (!courses_.id(r.course, &h.course) || !codes_.id(r.course_code, &h.course_code) ||
+            !providers_.id(r.provider, &h.provider) || !statuses_.id(r.status, &h.status))
+            return false;
+        h.number_at = static_cast<std::uint32_t>(numbers_.size());
+        h.number_size = static_cast<std::uint16_t>(r.certificate_no.size());
+        h.trainee = trainee;
+        h.completed_on = static_cast<std::int32_t>(completed_on.time_since_epoch().count());
+        h.file_order = static_cast<std::uint32_t>(r.file_order);
+        numbers_.append(r.certificate_no);
+        held_.push_back(h);
+        return true;
+    }
+
+    size_t size() const { return held_.size(); }
+    // Sorts the rows by certificate number (memcmp order, as SQLite's BINARY collation).
+    void sort() {
+        std::sort(held_.begin(), held_.end(),
+                  [this](const Held& a, const Held& b) { return number(a) < number(b); });
+    }
+    Row row(size_t i) const {
+        const Held& h = held_[i];
+        const auto& t = trainees_[h.trainee];
+        return {number(h),
+                std::string_view(trainee_arena_).substr(t.first, t.second),
+                courses_.word(h.course),
+                codes_.word(h.course_code),
+                providers_.word(h.provider),
+                statuses_.word(h.status),
+                Date{std::chrono::days{h.completed_on}},
+                h.file_order};
+    }
+    void clear() {
+        std::vector<Held>().swap(held_);
+        std::string().swap(numbers_);
+    }
+
+private:
+    struct Held {
+        std::uint32_t number_at;
+        std::uint16_t number_size;
+        std::uint16_t course, course_code, provider, status;
+        std::uint32_t trainee;
+        std::int32_t completed_on;
+        std::uint32_t file_order;
+    };
+    // The few distinct values of a column, each kept once (a bounded number of them).
+    class Words {
+    public:
+        bool id(std::string_view w, std::uint16_t* out) {
+            if (last_ < words_.size() && *words_[last_] == w) {
+                *out = static_cast<std::uint16_t>(last_);
+                return true;
+            }
+            if (auto it = ids_.find(w); it != ids_.end()) {
+                last_ = it->second;
+                *out = it->second;
+                return true;
+            }
+            if (words_.size() >= kMaxWords || w.size() > 256) return false;
+            words_.push_back(std::make_unique<std::string>(w));
+            last_ = words_.size() - 1;
+            ids_.emplace(*words_.back(), static_cast<std::uint16_t>(last_));
+            *out = static_cast<std::uint16_t>(last_);
+            return true;
+        }
+        std::string_view word(std::uint16_t id) const { return *words_[id]; }
+        size_t bytes() const { return words_.size() * 320; }
+
+    private:
+        static constexpr size_t kMaxWords = 4096;
+        std::vector<std::unique_ptr<std::string>> words_;
+        std::unordered_map<std::string_view, std::uint16_t> ids_;
+        size_t last_ = 0;
+    };
+
+    std::string_view number(const Held& h) const {
+        return std::string_view(numbers_).substr(h.number_at, h.number_size);
+    }
+    // What is held, counting the next growth of the row vector and of the numbers' arena.
+    size_t bytes() const {
+        const size_t rows =
+            held_.size() == held_.capacity() ? 2 * held_.capacity() + 1 : held_.capacity();
+        const size_t numbers = numbers_.size() + 64 > numbers_.capacity()
+                                   ? 2 * numbers_.capacity() + 64
+                                   : numbers_.capacity();
+        return rows * sizeof(Held) + numbers + trainee_arena_.capacity() +
+               trainees_.capacity() * sizeof(trainees_[0]) + courses_.bytes() + codes_.bytes() +
+               providers_.bytes() + statuses_.bytes();
+    }
+
+    std::vector<Held> held_;
+    std::string numbers_;
+    std::string trainee_arena_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> trainees_;
+    Words courses_, codes_, providers_, statuses_;
+};
+
+}  // namespace
+
 struct SnapshotImport::Impl {
     Database& db;
     bool open = true;
@@ -397,6 +531,7 @@ struct SnapshotImport::Impl {
         // Staged by the first pass from its first run on (every row of it so far is staged):
         // its staged trainee row's rowid, whose digest is rewritten when later runs add to it.
         std::int64_t staged_row = 0;
+        std::uint32_t held_trainee = HeldCertificates::kNone;  // direct mode: in `held`
     };
     TraineeMap<TraineeState> states;
     int pass = 1;
@@ -622,22 +757,37 @@ struct SnapshotImport::Impl {
     }
 
     // Direct mode writes into main.certificates while the certificate numbers come in order
-    // (appending to its B-tree is cheap); from the first one out of order on, the rest go to the
-    // staging table and are inserted in key order at the end: inserting a million keys at random
-    // places through a bounded page cache costs several times more than sorting them once.
+    // (appending to its B-tree is cheap); from the first one out of order on, the rest are held
+    // in memory, compactly (HeldCertificates), sorted by number at the end and inserted in that
+    // order: inserting a million keys at random places through a bounded page cache costs
+    // several times more, and staging them in a table to sort them there costs a copy and
+    // SQLite's external sort. A row that cannot be held (past the memory bound) is staged in
+    // the staging table and inserted in key order from there.
     std::string last_certificate_no;
     bool certificates_unordered = false;
     std::optional<Statement> stage_certificate;
+    bool certificates_staged = false;
+    HeldCertificates held;
 
-    void put_certificate(const StoredRow& r) {
+    void put_certificate(const StoredRow& r, const FeedRow* row = nullptr,
+                         TraineeState* st = nullptr) {
         if (direct && !certificates_unordered) {
             if (!last_certificate_no.empty() && r.certificate_no <= last_certificate_no) {
                 certificates_unordered = true;
-                stage_certificate.emplace(
-                    db.prepare(fmt::format(kInsertCertificate, "temp.stage_")));
             } else {
                 last_certificate_no.assign(r.certificate_no);
             }
+        }
+        if (certificates_unordered) {
+            if (row && st) {
+                if (st->held_trainee == HeldCertificates::kNone)
+                    st->held_trainee = held.add_trainee(r.trainee_no);
+                if (held.add(r, row->cert.completed_on, st->held_trainee)) return;
+            }
+            if (!stage_certificate)
+                stage_certificate.emplace(
+                    db.prepare(fmt::format(kInsertCertificate, "temp.stage_")));
+            certificates_staged = true;
         }
         auto& s = certificates_unordered ? *stage_certificate : insert_certificate;
         s.bind_static(1, r.certificate_no)
@@ -650,6 +800,35 @@ struct SnapshotImport::Impl {
             .bind(8, r.file_order);
         s.run();
         s.reset();
+    }
+
+    // Direct mode, at the end: the held certificates sorted by number, then the staged ones,
+    // into main.certificates.
+    void insert_held_certificates() {
+        held.sort();
+        std::string completed_on;
+        for (size_t i = 0; i < held.size(); ++i) {
+            const auto h = held.row(i);
+            completed_on = format_date(h.completed_on);
+            auto& s = insert_certificate;
+            s.bind_static(1, h.certificate_no)
+                .bind_static(2, h.trainee_no)
+                .bind_static(3, h.course)
+                .bind_static(4, h.course_code)
+                .bind_static(5, h.provider)
+                .bind_static(6, completed_on)
+                .bind_static(7, h.status)
+                .bind(8, h.file_order);
+            s.run();
+            s.reset();
+        }
+        held.clear();
+        if (certificates_staged)
+            db.exec(
+                "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
+                "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
+                "course, course_code, provider, completed_on, status, file_order FROM "
+                "temp.stage_certificates ORDER BY certificate_no");
     }
 
     // The run ends (first pass): its rows' digests are added to the trainee's. Direct mode also
@@ -684,7 +863,7 @@ struct SnapshotImport::Impl {
         }
         st.file.add(run_digest);
         if (write)
-            for (const auto& r : rows) put_certificate(r);
+            for (size_t i = 0; i < rows.size(); ++i) put_certificate(rows[i], &run[i], &st);
     }
 
     // After the last row of the first pass (worker stopped): direct mode rewrites the digests
@@ -692,12 +871,7 @@ struct SnapshotImport::Impl {
     // whether a second pass is wanted is known.
     void end_first_pass() {
         finish_run();
-        if (direct && certificates_unordered)
-            db.exec(
-                "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
-                "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
-                "course, course_code, provider, completed_on, status, file_order FROM "
-                "temp.stage_certificates ORDER BY certificate_no");
+        if (direct && certificates_unordered) insert_held_certificates();
         if (direct) {
             // The trainees whose rows resumed after other trainees': their digest is the sum
             // over all their runs, in main.trainees (written at their first run) or staged.

@@ -614,6 +614,53 @@ TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
     EXPECT_EQ(d.trainees_added, 1);
 }
 
+// A first sync whose certificate numbers come out of order holds those rows in memory and
+// inserts them sorted at the end; a row it cannot hold (here: past the 4,096 distinct providers
+// it keeps) is staged in SQLite and inserted from there. Both kinds reach the mirror, whole and
+// with the trainee's digest right.
+TEST_F(MirrorStoreTest, AFirstSyncOutOfOrderHoldsTheRowsItCanAndStagesTheRest) {
+    MirrorStore m(path_, true);
+    constexpr int kTrainees = 3000;
+    std::vector<FeedRow> rows;
+    for (int i = 0; i < kTrainees; ++i) {  // numbers descend: every row is out of order
+        const std::string no = fmt::format("T-{:05}", kTrainees - i);
+        auto a = make_row(no, fmt::format("C-{:05}", kTrainees - i), Course::Other, "2024-02-01", 0,
+                          true);
+        a.cert.provider = fmt::format("Provider {}", 2 * i);
+        auto b = make_row(no, fmt::format("B-{:05}", kTrainees - i), Course::Overview, "2024-03-01",
+                          1, false);
+        b.cert.provider = fmt::format("Provider {}", 2 * i + 1);
+        rows.push_back(a);
+        rows.push_back(b);
+    }
+    auto d = apply(m, rows, 1);
+    EXPECT_EQ(d.trainees_added, kTrainees);
+    EXPECT_EQ(d.certificates_added, 2 * kTrainees);
+    std::string err;
+    for (int i = 0; i < kTrainees; i += 97) {
+        const std::string no = fmt::format("T-{:05}", kTrainees - i);
+        std::optional<Trainee> got;
+        ASSERT_TRUE(m.find_trainee(no, &got, &err)) << err;
+        ASSERT_TRUE(got) << no;
+        ASSERT_EQ(got->certificates.size(), 2u) << no;
+        EXPECT_EQ(got->certificates[0].certificate_no, fmt::format("C-{:05}", kTrainees - i));
+        EXPECT_EQ(got->certificates[0].provider, fmt::format("Provider {}", 2 * i));
+        EXPECT_EQ(got->certificates[0].course, Course::Other);
+        EXPECT_EQ(got->certificates[1].certificate_no, fmt::format("B-{:05}", kTrainees - i));
+        EXPECT_EQ(got->certificates[1].provider, fmt::format("Provider {}", 2 * i + 1));
+        EXPECT_EQ(got->certificates[1].completed_on, *parse_date("2024-03-01"));
+    }
+    // Unchanged a night later: nothing differs.
+    auto again = apply(m, rows, 2);
+    EXPECT_EQ(again.certificates_added + again.certificates_changed + again.certificates_removed +
+                  again.trainees_changed,
+              0);
+    Database db(path_, Database::Mode::ReadOnly);
+    auto check = db.prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(check.step());
+    EXPECT_EQ(check.column_text(0), "ok");
+}
+
 // ---- the same rows in any order (issue 12) ----
 
 // One CSV row of a snapshot: its trainee and the line as written.
