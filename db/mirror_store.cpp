@@ -1,7 +1,8 @@
 // mirror.db over SQLite (see mirror_store.h). Schema, lookups that check each trainee's digest,
 // and the snapshot import: trainees whose digest differs are staged in TEMP tables (not RAM, not
 // mirror.db), the diff is a handful of indexed joins over them, and commit() writes only what
-// differs, in one transaction; into an empty mirror rows go straight into the tables.
+// differs, in one transaction; into an empty mirror rows go straight into the tables (those out
+// of key order held in memory, bounded, and inserted sorted at the end of the read).
 #include "db/mirror_store.h"
 
 #include <fmt/format.h>
@@ -360,7 +361,8 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 // that is every changed trainee: no second read). The unchanged trainees (most of them, most
 // nights) are never written anywhere.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
-// main tables, inside the same transaction, and the secondary index is built once at the end.
+// main tables, inside the same transaction (certificates out of key order are held in memory and
+// inserted sorted at the end), and the secondary index is built once at the end.
 
 namespace {
 
