@@ -108,6 +108,11 @@ bool advance_time(KioskState& s, Now now, std::vector<Effect>& fx) {
         s.overlay = Overlay::None;
         changed = true;
     }
+    if (s.session && s.session->extended_until != MonoTime{0} &&
+        now.mono >= s.session->extended_until) {
+        s.session->extended_until = MonoTime{0};
+        changed = true;
+    }
     if (check_session(s, now, fx)) changed = true;
     if (s.screen_until != MonoTime{0} && now.mono >= s.screen_until &&
         (s.screen == Screen::Granted || s.screen == Screen::Refused ||
@@ -239,6 +244,8 @@ struct Apply {
                 v.extend_request = s.next_request++;
                 v.extend_refused.reset();
                 v.extend_error.clear();
+                v.extend_problem = ExtendProblem::None;
+                v.extended_until = MonoTime{0};
                 fx.push_back(
                     ExtendSession{v.extend_request, v.record.id, v.uid, s.settings.extend_minutes});
                 return true;
@@ -265,6 +272,7 @@ struct Apply {
                 if (s.session->extend_refused || !s.session->extend_error.empty()) {
                     s.session->extend_refused.reset();
                     s.session->extend_error.clear();
+                    s.session->extend_problem = ExtendProblem::None;
                     return true;
                 }
                 if (s.session->warning && !s.session->warning_dismissed) {
@@ -361,9 +369,13 @@ struct Apply {
             v.warning_dismissed = false;
             v.warned_at = MonoTime{0};
             ++v.extensions;
+            v.extended_until = now.mono + s.settings.extended_notice;
             check_session(s, now, fx);
-        } else if (!e.error.empty()) {
-            v.extend_error = e.error;
+        } else if (!e.error.empty() || e.problem != ExtendProblem::None) {
+            v.extend_error =
+                e.error.empty() ? std::string(extend_problem_name(e.problem)) : e.error;
+            // A failure without its kind is shown as a failure (nothing changed), never as blank.
+            v.extend_problem = e.problem != ExtendProblem::None ? e.problem : ExtendProblem::Failed;
         } else {
             v.extend_refused = e.decision;
         }
@@ -480,6 +492,7 @@ std::optional<MonoTime> next_deadline(const KioskState& s) {
         consider(s.pending_since + s.settings.checking_after);
     if (s.screen_until != MonoTime{0}) consider(s.screen_until);
     if (s.overlay != Overlay::None) consider(s.overlay_until);
+    if (s.session && s.session->extended_until != MonoTime{0}) consider(s.session->extended_until);
     if (auto t = staff_deadline(s)) consider(*t);
     if (s.session) {
         const SessionView& v = *s.session;

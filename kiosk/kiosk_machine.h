@@ -18,6 +18,7 @@
 
 #include "kiosk/card_id.h"
 #include "kiosk/gatekeeper.h"
+#include "kiosk/session_desk.h"
 #include "kiosk/session_gate.h"
 #include "kiosk/staff_view.h"
 #include "kiosk/time.h"
@@ -46,6 +47,7 @@ struct MachineSettings {
     MonoTime checking_after{150};         // "checking" shows only when a decision takes longer
     MonoTime result_timeout{20'000};      // a result goes back to idle after this
     MonoTime notice_timeout{10'000};      // "in use", "time left", "session ended" overlays
+    MonoTime extended_notice{6'000};      // "Extended: now ends at HH:MM" on the session band
     MonoTime warning_before{5 * 60'000};  // the session-end warning
     MonoTime min_warning{20'000};         // the warning always gives at least this to react
     // Staff mode (issue 11; [staff] in the config).
@@ -146,7 +148,8 @@ struct Extended {
     bool ok = false;
     Instant new_ends_at{};
     Decision decision;  // the fresh decision (refusal reasons when !ok)
-    std::string error;  // a failure other than a refusal
+    std::string error;  // a failure other than a refusal (logs, traces; never shown as is)
+    ExtendProblem problem = ExtendProblem::None;  // its kind, which the screen shows
 };
 // The records and seats, refreshed by the program (on start and periodically, on the worker).
 struct RecordsStatus {
@@ -219,7 +222,9 @@ struct SessionView {
     std::uint64_t extend_request = 0;
     int extensions = 0;
     std::optional<Decision> extend_refused;  // the fresh decision that refused an extension
-    std::string extend_error;
+    std::string extend_error;                // a failure other than the rules (not shown)
+    ExtendProblem extend_problem = ExtendProblem::None;  // its kind: the screen says this
+    MonoTime extended_until{0};  // the "extended" notice shows until then; 0: not showing
 };
 
 // A short message over the session screen (single seat), closed by ok/cancel or after a while.

@@ -247,6 +247,30 @@ ExtensionLimits extension_limits_for(int session_minutes, int extend_minutes) {
     return {extend_minutes, std::min(24 * 60, session_minutes + 2 * extend_minutes)};
 }
 
+std::string_view extend_problem_name(ExtendProblem p) {
+    switch (p) {
+        case ExtendProblem::None:
+            return "none";
+        case ExtendProblem::NoSession:
+            return "no_session";
+        case ExtendProblem::NotYours:
+            return "not_yours";
+        case ExtendProblem::Ended:
+            return "ended";
+        case ExtendProblem::Off:
+            return "off";
+        case ExtendProblem::Minutes:
+            return "minutes";
+        case ExtendProblem::LongestTotal:
+            return "longest_total";
+        case ExtendProblem::Unavailable:
+            return "unavailable";
+        case ExtendProblem::Failed:
+            return "failed";
+    }
+    return "failed";
+}
+
 SessionExtension SessionDesk::extend(std::int64_t id, const CardUid& card, int minutes, Instant now,
                                      std::string_view actor) {
     SessionExtension out;
@@ -267,22 +291,30 @@ SessionExtension SessionDesk::extend(std::int64_t id, const CardUid& card, int m
                                                        .count()) +
                                       minutes
                                 : 0;
-        if (!asked)
+        out.problem = ExtendProblem::None;
+        if (!asked) {
+            out.problem = ExtendProblem::NoSession;
             out.error = fmt::format("there is no open session #{}", id);
-        else if (r.decision.trainee_no.empty() || asked->trainee_no != r.decision.trainee_no)
+        } else if (r.decision.trainee_no.empty() || asked->trainee_no != r.decision.trainee_no) {
+            out.problem = ExtendProblem::NotYours;
             out.error = fmt::format("session #{} is not the session of this card's trainee", id);
-        else if (asked->ends_at <= now)
+        } else if (asked->ends_at <= now) {
+            out.problem = ExtendProblem::Ended;
             out.error = fmt::format("session #{} already ended at {}: it cannot be extended", id,
                                     format_instant(asked->ends_at));
-        else if (limits_.extend_minutes <= 0)
+        } else if (limits_.extend_minutes <= 0) {
+            out.problem = ExtendProblem::Off;
             out.error = "this site does not extend sessions (sessions.extend_minutes = 0)";
-        else if (minutes < 1 || minutes > limits_.extend_minutes)
+        } else if (minutes < 1 || minutes > limits_.extend_minutes) {
+            out.problem = ExtendProblem::Minutes;
             out.error = fmt::format("an extension is 1..{} minutes, not {}", limits_.extend_minutes,
                                     minutes);
-        else if (total > limits_.max_total_minutes)
+        } else if (total > limits_.max_total_minutes) {
+            out.problem = ExtendProblem::LongestTotal;
             out.error =
                 fmt::format("session #{} has reached its longest time: {} minutes in all at most",
                             id, limits_.max_total_minutes);
+        }
         json detail{{"session", id}, {"minutes", minutes}, {"decision", r.audit.seq}};
         if (asked) detail["ends_at"] = format_instant(asked->ends_at);
         const std::string prefix = card_hash_prefix(r.card_hash);
@@ -342,6 +374,7 @@ SessionExtension SessionDesk::extend(std::int64_t id, const CardUid& card, int m
     // the gate's end back and audit what failed.
     out.error = out.unavailable ? std::string(kGateUnavailableMessage)
                                 : "the session could not be extended: " + out.tap.fault;
+    out.problem = out.unavailable ? ExtendProblem::Unavailable : ExtendProblem::Failed;
     json detail{{"session", id},
                 {"minutes", minutes},
                 {"backend", gate_.backend()},

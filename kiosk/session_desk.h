@@ -33,6 +33,22 @@ struct ExtensionLimits {
 };
 ExtensionLimits extension_limits_for(int session_minutes, int extend_minutes);
 
+// Why an extension did not happen when the rules did not refuse it: a stable kind for the screen
+// (ui/ maps each to a sentence in the trainee's language; SessionExtension::error is for logs,
+// staff and the audit, never shown to a trainee).
+enum class ExtendProblem {
+    None,          // extended, or refused by the rules (the decision's reasons say why)
+    NoSession,     // no such open session (it ended meanwhile)
+    NotYours,      // the session is not this card's trainee's
+    Ended,         // the session's end has passed
+    Off,           // this site does not extend sessions (extend_minutes = 0)
+    Minutes,       // the minutes asked are outside 1..extend_minutes
+    LongestTotal,  // one more would pass the longest total time
+    Unavailable,   // the test database's gate could not move the end
+    Failed,        // the store or the audit failed: nothing changed
+};
+std::string_view extend_problem_name(ExtendProblem p);  // "longest_total", ... (logs, traces)
+
 // The outcome of SessionDesk::extend.
 struct SessionExtension {
     TapResult tap;  // the fresh decision (audited); its refusal reasons say why when refused
@@ -42,7 +58,8 @@ struct SessionExtension {
     // Why nothing was extended when the rules did not refuse (no such open session, not the
     // card's, past its end, beyond the limit, the store or the gate failed). Empty otherwise.
     std::string error;
-    bool unavailable = false;  // the gate failed: the screen shows kGateUnavailableMessage
+    ExtendProblem problem = ExtendProblem::None;  // the kind of `error` (None when it is empty)
+    bool unavailable = false;                     // the gate failed (problem == Unavailable)
     bool refused_by_rules() const { return !extended && error.empty(); }
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The kiosk's headless demo: a scripted tour of the screen on the demo data, under Xvfb. Writes a
-PNG of each screen (idle, granted, each kind of refusal, session, warning, in use, ended, English)
+PNG of each screen (idle, granted, each kind of refusal, session, warning, extended, in use, ended, English)
 and prints their paths. The same script runner (`kiosk --script`) makes the README's pictures.
 Usage: demo_tour.py BUILD_DIR DEMO_DIR [SHOTS_DIR]   (DEMO_DIR from `kioskctl demo-data --out`)"""
 import csv
@@ -59,8 +59,10 @@ shot("session-time-left", "session: the trainee's own card shows the time left")
 lines += ["press ok", f"tap {other}"]
 shot("session-in-use", "session: another card is told the terminal is in use")
 lines += ["press ok", "advance 115.5"]
-shot("session-warning", "session: the 5-minute warning")
-lines += ["press ok", "press end_session"]
+shot("session-warning", "session: the 5-minute warning, with Extend (the demo's 30 minutes)")
+lines += ["press extend"]
+shot("session-extended", "session: extended, the new end said for a few seconds")
+lines += ["press end_session"]
 shot("session-ended", "session ended: screen cleared")
 lines += ["press ok", "press language"]
 shot("idle-en", "idle (English)")

@@ -17,6 +17,52 @@ using kiosk::Intent;
 
 namespace {
 
+// Why an extension did not happen, when the rules did not refuse it: one sentence saying what to
+// do next, in the screen's language (the desk's English detail goes to the log, never here).
+Text extend_problem_text(kiosk::ExtendProblem p) {
+    switch (p) {
+        case kiosk::ExtendProblem::NoSession:
+            return Text::ExtendNoSession;
+        case kiosk::ExtendProblem::NotYours:
+            return Text::ExtendNotYours;
+        case kiosk::ExtendProblem::Ended:
+            return Text::ExtendEnded;
+        case kiosk::ExtendProblem::Off:
+            return Text::ExtendOff;
+        case kiosk::ExtendProblem::Minutes:
+            return Text::ExtendMinutes;
+        case kiosk::ExtendProblem::LongestTotal:
+            return Text::ExtendLongestTotal;
+        case kiosk::ExtendProblem::Unavailable:
+            return Text::ExtendUnavailable;
+        case kiosk::ExtendProblem::None:
+        case kiosk::ExtendProblem::Failed:
+            break;
+    }
+    return Text::ExtendFailed;
+}
+
+bool extend_not_done(const kiosk::SessionView& v) {
+    return v.extend_refused || v.extend_problem != kiosk::ExtendProblem::None ||
+           !v.extend_error.empty();
+}
+
+// An extension's refusal, as the refused screen says it: the heading, then each reason's sentence
+// with its rule ids (muted), or the one sentence for a problem that is not a rule.
+void extend_refusal(ScreenKit& kit, const kiosk::SessionView& v, Align align) {
+    const Palette& p = kit.theme.palette;
+    kit.text(kit.s[Text::ExtendRefused], kit.fonts.body, p.text, align);
+    if (v.extend_refused && !v.extend_refused->reasons.empty()) {
+        for (const kiosk::Finding& f : v.extend_refused->reasons) {
+            kit.text(kit.s.finding(f), kit.fonts.body, p.text, align);
+            kit.text(fill(kit.s[Text::RulesLabel], {{"rules", kit.s.rules(f)}}), kit.fonts.body,
+                     p.muted_text, align);
+        }
+        return;
+    }
+    kit.text(kit.s[extend_problem_text(v.extend_problem)], kit.fonts.body, p.text, align);
+}
+
 // The one-time credentials as a table in the area [kit.left, kit.right]: labels right-aligned
 // against a column line, values after it.
 void credentials(ScreenKit& kit, const kiosk::GateCredentials& c) {
@@ -68,8 +114,7 @@ void session_with_workspace(ScreenKit& kit, WorkspaceFrame& wf) {
     const std::string extend =
         fill(kit.s[Text::Extend], {{"min", std::to_string(st.settings.extend_minutes)}});
     if (kiosk::can_extend(st)) row.push_back({Intent::Extend, extend, true});
-    if (warning || v.extend_refused || !v.extend_error.empty())
-        row.push_back({Intent::Ok, kit.s[Text::Ok], false});
+    if (warning || extend_not_done(v)) row.push_back({Intent::Ok, kit.s[Text::Ok], false});
     row.push_back({Intent::Language, kit.s[Text::LanguageToggle], false});
     float x = kit.right;
     for (const ButtonSpec& b : row) {
@@ -86,7 +131,12 @@ void session_with_workspace(ScreenKit& kit, WorkspaceFrame& wf) {
     std::string first(kit.s[warning ? Text::WarningBanner : Text::SessionBanner]);
     if (!v.trainee_name.empty())
         first += "  " + fill(kit.s[Text::TraineeName], {{"name", v.trainee_name}});
-    kit.text(first, kit.fonts.body, p.text, Align::Left);
+    if (v.extended_until != kiosk::MonoTime{0}) {  // a few seconds after an extension
+        kit.text(fill(kit.s[Text::ExtendedNotice], {{"time", kit.clock(v.record.ends_at)}}),
+                 kit.fonts.body, p.granted, Align::Left);
+    } else {
+        kit.text(first, kit.fonts.body, p.text, Align::Left);
+    }
     std::string second = std::string(kit.s[Text::TimeLeft]) + " " +
                          ScreenKit::duration(kiosk::session_time_left(st, kit.ctx.now)) + "  ·  " +
                          fill(kit.s[Text::SessionEndsAt], {{"time", kit.clock(v.record.ends_at)}});
@@ -96,15 +146,7 @@ void session_with_workspace(ScreenKit& kit, WorkspaceFrame& wf) {
 
     // What went wrong with the session or its extension, in one line each.
     if (v.extending) kit.text(kit.s[Text::Extending], kit.fonts.body, p.text, Align::Left);
-    if (v.extend_refused || !v.extend_error.empty()) {
-        std::string why(kit.s[Text::ExtendRefused]);
-        if (v.extend_refused)
-            for (const kiosk::Finding& f : v.extend_refused->reasons)
-                why += " " + kit.s.finding(f) + " (" + kit.s.rules(f) + ")";
-        if (!v.extend_error.empty())
-            why += " " + fill(kit.s[Text::ProblemDetail], {{"detail", v.extend_error}});
-        kit.text(why, kit.fonts.body, p.text, Align::Left);
-    }
+    if (!v.extending && extend_not_done(v)) extend_refusal(kit, v, Align::Left);
     if (!st.problem.empty())
         kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
                  p.muted_text, Align::Left);
@@ -167,15 +209,13 @@ void draw_session(ScreenKit& kit) {
     if (v.extending) {
         kit.gap(Theme::kGapMm * 0.5);
         kit.text(kit.s[Text::Extending], kit.fonts.body);
-    } else if (v.extend_refused || !v.extend_error.empty()) {
+    } else if (extend_not_done(v)) {
         kit.gap(Theme::kGapMm * 0.5);
-        kit.text(kit.s[Text::ExtendRefused], kit.fonts.body);
-        if (v.extend_refused)
-            for (const kiosk::Finding& f : v.extend_refused->reasons)
-                kit.text(kit.s.finding(f) + " (" + kit.s.rules(f) + ")", kit.fonts.body);
-        if (!v.extend_error.empty())
-            kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", v.extend_error}}), kit.fonts.body,
-                     kit.theme.palette.muted_text);
+        extend_refusal(kit, v, Align::Center);
+    } else if (v.extended_until != kiosk::MonoTime{0}) {  // a few seconds after an extension
+        kit.gap(Theme::kGapMm * 0.5);
+        kit.text(fill(kit.s[Text::ExtendedNotice], {{"time", kit.clock(v.record.ends_at)}}),
+                 kit.fonts.body, kit.theme.palette.granted);
     }
     if (!st.problem.empty())
         kit.text(fill(kit.s[Text::ProblemDetail], {{"detail", st.problem}}), kit.fonts.body,
@@ -186,8 +226,7 @@ void draw_session(ScreenKit& kit) {
         fill(kit.s[Text::Extend], {{"min", std::to_string(st.settings.extend_minutes)}});
     // "Close" dismisses the warning or an extension's refusal (the machine's ok), and, where the
     // trainee works at another terminal (PostgreSQL), the credentials once read.
-    const bool dismissable =
-        warning || v.extend_refused || !v.extend_error.empty() || !st.settings.single_seat;
+    const bool dismissable = warning || extend_not_done(v) || !st.settings.single_seat;
     std::vector<ButtonSpec> row{{Intent::EndSession, kit.s[Text::EndSession], true}};
     if (kiosk::can_extend(st)) row.push_back({Intent::Extend, extend, true});
     if (dismissable) row.push_back({Intent::Ok, kit.s[Text::Ok], false});

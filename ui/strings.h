@@ -63,6 +63,16 @@ enum class Text {
     Extend,  // {min}
     Extending,
     ExtendRefused,
+    ExtendedNotice,  // {time}: shown for a few seconds after a successful extension
+    // Why an extension did not happen, by kiosk::ExtendProblem (not the rules' reasons).
+    ExtendNoSession,
+    ExtendNotYours,
+    ExtendEnded,
+    ExtendOff,
+    ExtendMinutes,
+    ExtendLongestTotal,
+    ExtendUnavailable,
+    ExtendFailed,
     CredentialsIntro,
     CredHost,
     CredPort,

@@ -39,6 +39,8 @@ std::vector<ColourPair> Theme::text_pairs() const {
         {"muted text on background", p.muted_text, p.background},
         {"text on status strip", p.text, p.strip},
         {"muted text on status strip", p.muted_text, p.strip},
+        {"granted text on status strip", p.granted, p.strip},
+        {"granted text on background", p.granted, p.background},
         {"banner text on granted", p.banner_text, p.granted},
         {"banner text on refused", p.banner_text, p.refused},
         {"text on warning", p.text, p.warning},

@@ -121,6 +121,10 @@ std::string self_dir() {
     return ec ? std::string(".") : p.parent_path().string();
 }
 
+// `kiosk --demo` without --config: sessions may be extended by this much (the shipped default,
+// config/kiosk.toml's extend_minutes = 0, leaves extensions off).
+constexpr int kDemoExtendMinutes = 30;
+
 // `kiosk --demo` without --data-dir: the demo data of `kioskctl demo-data` in a fresh directory.
 bool make_demo_data(std::string* data_dir, std::string* err) {
     char tmpl[] = "/tmp/onsite-kiosk-demo-XXXXXX";
@@ -227,6 +231,8 @@ private:
 
 bool KioskApp::setup(std::string* err) {
     if (!opt_.config_path.empty() && !load_config(opt_.config_path, &cfg_, err)) return false;
+    // The shipped default leaves extensions off (a site opts in); the demo shows them.
+    if (opt_.demo && opt_.config_path.empty()) cfg_.extend_minutes = kDemoExtendMinutes;
     std::string data_dir = opt_.data_dir.empty() ? cfg_.data_dir : opt_.data_dir;
     std::string lang = opt_.lang.empty() ? cfg_.ui.language : opt_.lang;
 

@@ -149,8 +149,12 @@ Event Worker::carry_out(const Effect& effect) {
         if (!x.extended && !x.error.empty())
             spdlog::warn("session {} was not extended: {}", e->session_id,
                          x.unavailable ? x.tap.fault : x.error);
-        return Extended{e->request, x.extended, x.new_ends_at, std::move(x.tap.decision),
-                        x.extended ? "" : std::move(x.error)};
+        return Extended{e->request,
+                        x.extended,
+                        x.new_ends_at,
+                        std::move(x.tap.decision),
+                        x.extended ? "" : std::move(x.error),
+                        x.extended ? ExtendProblem::None : x.problem};
     }
     if (auto* e = std::get_if<RecordInUse>(&effect)) {
         AuditEvent a;

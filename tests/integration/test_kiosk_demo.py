@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The kiosk's demo (issue 8 item 7): headless, scripts/demo_tour.py writes a PNG of every screen
-of the tour (idle, granted, each kind of refusal, session, warning, English) and prints their
+of the tour (idle, granted, each kind of refusal, session, warning, extended, English) and prints their
 paths; with a display, `kiosk --demo --windowed` taps its demo cards on keys 1-9 (real key presses
 through xdotool). argv[1] = build directory."""
 import os
@@ -28,7 +28,7 @@ def main():
         paths = [l.split()[0] for l in r.stdout.splitlines() if l.startswith("  /")]
         names = [os.path.basename(p) for p in paths]
         for want in ("idle", "granted", "refused-order_violation", "refused-card_unknown",
-                     "session", "session-warning", "idle-en", "refused-en"):
+                     "session", "session-warning", "session-extended", "idle-en", "refused-en"):
             assert any(n[3:-4] == want or n[3:].startswith(want + "-") for n in names), (want, names)
         for p in paths:
             with open(p, "rb") as f:

@@ -489,6 +489,57 @@ TEST_F(Machine, ExtendRefusedKeepsTheEndAndSaysWhy) {
     EXPECT_EQ(st.screen, Screen::SessionEnded);
 }
 
+TEST_F(Machine, ExtendedNoticeShowsForAFewSecondsOnTheMonotonicClock) {
+    MachineSettings s;
+    s.session_minutes = 30;
+    s.extend_minutes = 15;
+    restart(s);
+    start_session(uid(1), 30);
+    pass(26min);
+    press(Intent::Extend);
+    auto x = only_effect<ExtendSession>();
+    EXPECT_EQ(st.session->extended_until, MonoTime{0});  // not before the answer
+    feed(Extended{x.request, true, st.session->record.ends_at + 15min, granted().decision, ""});
+    const MonoTime until = st.session->extended_until;
+    EXPECT_EQ(until, clock.now.mono + s.extended_notice);
+    ASSERT_TRUE(next_deadline(st));
+    EXPECT_LE(*next_deadline(st), until);  // the loop wakes to take it down
+    clock.now.wall -= 1h;                  // a wall clock set back changes nothing
+    pass(s.extended_notice - 1ms);
+    EXPECT_EQ(st.session->extended_until, until);
+    pass(1ms);
+    EXPECT_EQ(st.session->extended_until, MonoTime{0});
+    EXPECT_EQ(st.screen, Screen::Session);
+}
+
+TEST_F(Machine, ExtendFailureKeepsItsKindForTheScreen) {
+    MachineSettings s;
+    s.session_minutes = 30;
+    s.extend_minutes = 15;
+    restart(s);
+    start_session(uid(1), 30);
+    pass(26min);
+    press(Intent::Extend);
+    auto x = only_effect<ExtendSession>();
+    feed(Extended{x.request,
+                  false,
+                  {},
+                  granted().decision,
+                  "session #7 has reached its longest time",
+                  ExtendProblem::LongestTotal});
+    EXPECT_EQ(st.session->extend_problem, ExtendProblem::LongestTotal);
+    EXPECT_EQ(st.session->extended_until, MonoTime{0});
+    EXPECT_FALSE(can_extend(st));  // read first
+    press(Intent::Ok);
+    EXPECT_EQ(st.session->extend_problem, ExtendProblem::None);
+    EXPECT_TRUE(st.session->extend_error.empty());
+    // A failure that arrives without its kind is still shown as a failure, never as nothing.
+    press(Intent::Extend);
+    x = only_effect<ExtendSession>();
+    feed(Extended{x.request, false, {}, granted().decision, "audit: disk full"});
+    EXPECT_EQ(st.session->extend_problem, ExtendProblem::Failed);
+}
+
 TEST_F(Machine, ReaderLostAtIdleShowsTheReaderProblemAndBackReturnsToIdle) {
     feed(ReaderLost{"pcscd stopped"});
     EXPECT_EQ(st.screen, Screen::ReaderProblem);

@@ -506,6 +506,7 @@ TEST_F(Extend, AfterItsEndNothingIsExtended) {
     EXPECT_FALSE(x.extended);
     EXPECT_FALSE(x.error.empty());
     EXPECT_FALSE(x.refused_by_rules());
+    EXPECT_EQ(x.problem, ExtendProblem::Ended);  // the screen's sentence, by kind
     EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
     EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
     EXPECT_EQ(audit.of("session.extend").back().outcome, "refused");
@@ -513,7 +514,9 @@ TEST_F(Extend, AfterItsEndNothingIsExtended) {
     auto id2 = running(card2);
     std::string err;
     ASSERT_TRUE(desk->end(id2, EndCause::EndedByTrainee, kWarn, "test", &err)) << err;
-    EXPECT_FALSE(desk->extend(id2, card2, 30, kWarn, "kiosk").extended);
+    x = desk->extend(id2, card2, 30, kWarn, "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_EQ(x.problem, ExtendProblem::NoSession);
 }
 
 TEST_F(Extend, AnotherTraineesCardCannotExtendIt) {
@@ -522,6 +525,7 @@ TEST_F(Extend, AnotherTraineesCardCannotExtendIt) {
     auto x = desk->extend(id, card2, 30, kWarn, "kiosk");
     EXPECT_FALSE(x.extended);
     EXPECT_NE(x.error.find("not the session of this card"), std::string::npos) << x.error;
+    EXPECT_EQ(x.problem, ExtendProblem::NotYours);
     EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
     EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
     // An unknown card neither.
@@ -535,11 +539,15 @@ TEST_F(Extend, TheTotalStaysWithinTheLimitAndOffMeansOff) {
     auto x = desk->extend(id, card1, 30, kWarn + std::chrono::minutes(60), "kiosk");  // 150 > 120
     EXPECT_FALSE(x.extended);
     EXPECT_NE(x.error.find("120 minutes"), std::string::npos) << x.error;
-    EXPECT_FALSE(desk->extend(id, card1, 31, kWarn + std::chrono::minutes(60), "kiosk").extended);
+    EXPECT_EQ(x.problem, ExtendProblem::LongestTotal);
+    x = desk->extend(id, card1, 31, kWarn + std::chrono::minutes(60), "kiosk");
+    EXPECT_FALSE(x.extended);
+    EXPECT_EQ(x.problem, ExtendProblem::Minutes);
     desk->set_extension_limits(extension_limits_for(60, 0));
     x = desk->extend(id, card1, 10, kWarn + std::chrono::minutes(60), "kiosk");
     EXPECT_FALSE(x.extended);
     EXPECT_NE(x.error.find("extend_minutes = 0"), std::string::npos) << x.error;
+    EXPECT_EQ(x.problem, ExtendProblem::Off);
     EXPECT_EQ(local.sessions[0].ends_at, kOldEnd + std::chrono::minutes(60));
 }
 
@@ -555,6 +563,7 @@ TEST_F(Extend, AnOverriddenSessionGoesOnOnlyAfterAFreshGrant) {
     auto x = desk->extend(s.tap.session->id, card1, 30, kWarn, "kiosk");
     EXPECT_FALSE(x.extended);  // the override does not carry over
     EXPECT_TRUE(x.tap.decision.has_reason(Code::CourseMissing));
+    EXPECT_EQ(x.problem, ExtendProblem::None);  // the rules say why
     mirror.trainees["T-1"] = qualified("T-1");  // the records now have it
     x = desk->extend(s.tap.session->id, card1, 30, kWarn, "kiosk");
     ASSERT_TRUE(x.extended) << x.error;
@@ -570,6 +579,7 @@ TEST_F(Extend, AuditFailureUndoesEverythingAndPutsTheGatesEndBack) {
     EXPECT_FALSE(x.extended);
     EXPECT_TRUE(x.tap.decision.has_reason(Code::KioskFault));  // fail secure
     EXPECT_FALSE(x.error.empty());
+    EXPECT_EQ(x.problem, ExtendProblem::Failed);
     EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
     EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);
     EXPECT_TRUE(audit.of("session.extended").empty());
@@ -591,6 +601,7 @@ TEST_F(Extend, StoreOrGateFailureChangesNothing) {
     x = desk->extend(id, card1, 30, kWarn, "kiosk");
     EXPECT_FALSE(x.extended);
     EXPECT_TRUE(x.unavailable);
+    EXPECT_EQ(x.problem, ExtendProblem::Unavailable);
     EXPECT_EQ(x.error, kGateUnavailableMessage);
     EXPECT_EQ(local.sessions[0].ends_at, kOldEnd);
     EXPECT_EQ(gate.open_claims["T-1"].ends_at, kOldEnd);

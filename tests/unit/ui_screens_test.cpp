@@ -285,6 +285,45 @@ TEST_P(UiScreens, SessionWarningAndExtendWhenTheSiteAllowsIt) {
     expect_touch(j, Intent::Ok);
 }
 
+TEST_P(UiScreens, ExtendProblemsAreSentencesOfTheScreensLanguageAndSuccessIsConfirmed) {
+    Journey j(30);
+    j.session();
+    j.pass(116min);
+    // Not the rules: the desk's English detail never reaches the screen; its kind's sentence does.
+    const std::pair<kiosk::ExtendProblem, Text> kinds[] = {
+        {kiosk::ExtendProblem::LongestTotal, Text::ExtendLongestTotal},
+        {kiosk::ExtendProblem::Unavailable, Text::ExtendUnavailable},
+        {kiosk::ExtendProblem::Ended, Text::ExtendEnded},
+        {kiosk::ExtendProblem::Failed, Text::ExtendFailed},
+    };
+    const std::string detail =
+        "session #7 has reached its longest time: 180 minutes in all at most";
+    for (const auto& [kind, text] : kinds) {
+        j.apply(kiosk::IntentEvent{Intent::Extend});
+        j.apply(kiosk::Extended{j.st.session->extend_request, false, {}, {}, detail, kind});
+        draw(j);
+        expect_text(s()[Text::ExtendRefused]);
+        expect_text(s()[text]);
+        expect_no_text(detail);
+        expect_no_text(ui::fill(s()[Text::ProblemDetail], {{"detail", detail}}));
+        EXPECT_EQ(record.control(Intent::Extend), nullptr);  // read first
+        expect_touch(j, Intent::Ok);
+        j.apply(kiosk::IntentEvent{Intent::Ok});
+    }
+    // Extended: the new end, said calmly for a few seconds, then the session as usual.
+    j.apply(kiosk::IntentEvent{Intent::Extend});
+    j.apply(kiosk::Extended{
+        j.st.session->extend_request, true, j.st.session->record.ends_at + 30min, {}, ""});
+    draw(j);
+    const std::string notice = ui::fill(s()[Text::ExtendedNotice], {{"time", "12:30"}});
+    expect_text(notice);
+    expect_no_text(s()[Text::ExtendRefused]);
+    j.pass(j.settings.extended_notice);
+    draw(j);
+    expect_no_text(notice);
+    expect_text(ui::fill(s()[Text::SessionEndsAt], {{"time", "12:30"}}));
+}
+
 TEST_P(UiScreens, SessionShowsTheGateCredentials) {
     Journey j;
     j.granted();
