@@ -54,7 +54,7 @@ const Strings kJapanese{
         {Text::EndSession, "セッションを終了"},
         {Text::Extend, "{min}分延長"},
         {Text::Extending, "延長できるか確認しています…"},
-        {Text::ExtendRefused, "× 延長できません:"},
+        {Text::ExtendRefused, "× 延長できません。"},
         {Text::ExtendedNotice, "✓ 延長しました（終了予定 {time}）"},
         {Text::ExtendNoSession,
          "このセッションはすでに終了しています。続けるには、カードをもう一度タッチしてください。"},

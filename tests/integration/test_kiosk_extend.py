@@ -136,6 +136,33 @@ def refused(build, tmp, data, cfg, env, shots):
     assert os.path.getsize(f"{shots}/session-extend-refused.png") > 0
 
 
+def unavailable(build, tmp, data, env, shots):
+    """In Japanese: the test database goes away during the session; Extend fails (the gate's probe),
+    nothing moves, a `session.extend` row `failed`, and the screen shows the refusal with its
+    close control (its sentence is the Japanese table's, ui_screens_test checks the text)."""
+    cfg = write(tmp + "/kiosk-ja.toml", f'data_dir = "{data}"\n[ui]\nlanguage = "ja"\n'
+                                        "[sessions]\nminutes = 10\nextend_minutes = 10\n")
+    script = write(tmp + "/unavailable.txt", "\n".join([
+        f"tap {CARD1}", "press start", "wait 6", "advance 6",
+        "press extend",
+        f"shot {shots}/session-extend-unavailable-ja.png",
+        "quit", ""]))
+
+    def lose_the_test_database(until):
+        until("trace workspace opened")
+        os.rename(data + "/testdb.sqlite", data + "/testdb.moved")  # during the script's "wait 6"
+
+    screens, _ = run_kiosk(build, cfg, script, env, lose_the_test_database)
+    os.rename(data + "/testdb.moved", data + "/testdb.sqlite")
+    failed = [r for r in audit_rows(build, data) if r["kind"] == "session.extend" and
+              r["trainee_no"] == "D-0001"]
+    assert len(failed) == 1 and failed[0]["outcome"] == "failed", failed
+    last = [l for l in screens if l.startswith("trace screen session")]
+    assert last and " lang ja " in last[-1] and " ok@" in last[-1] and " extend@" not in last[-1], \
+        screens
+    assert os.path.getsize(f"{shots}/session-extend-unavailable-ja.png") > 0
+
+
 def main():
     build = os.path.abspath(sys.argv[1])
     keep = sys.argv[2] if len(sys.argv) > 2 else None
@@ -148,13 +175,15 @@ def main():
         os.makedirs(shots)
         granted(build, tmp, data, cfg, x.env(), shots)
         refused(build, tmp, data, cfg, x.env(), shots)
+        unavailable(build, tmp, data, x.env(), shots)
         if keep:
             os.makedirs(keep, exist_ok=True)
             for f in os.listdir(shots):
                 shutil.copy(os.path.join(shots, f), keep)
     print("kiosk extend: the warning's Extend made a fresh decision and the session went on past "
           "its old end (session.extended); a card revoked meanwhile was refused on screen "
-          "(CARD_REVOKED) and audited")
+          "(CARD_REVOKED) and audited; with the test database gone, Extend failed on the Japanese "
+          "screen, audited as failed")
 
 
 if __name__ == "__main__":
