@@ -13,7 +13,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Demo cards (kiosk/demo_data.cpp): a newcomer granted with the TR-9 briefing notice, courses taken
-# in the wrong order (TR-2), a qualified user who starts a session.
+# in the wrong order (TR-2), a qualified user who starts a session and extends it in the warning
+# (kiosk --demo: extend_minutes 30).
 newcomer=012E4CD2A1B2C302
 wrong_order=04D0000000000005
 qualified=04D0000000000001
@@ -32,6 +33,9 @@ tap $qualified
 press start
 advance 1
 shot $here/session-$lang.png
+advance 115
+press extend
+shot $here/session-extended-$lang.png
 quit
 SCRIPT
   xvfb-run -a -s "-screen 0 1920x1080x24" "$kiosk" --demo --lang "$lang" --script "$work/$lang.script"
