@@ -354,6 +354,9 @@ void add_store_commands(CLI::App& app, Ctl& ctl) {
             j["session"] = x_id;
             j["ends_at"] = x.extended ? json(format_instant(x.new_ends_at)) : json(nullptr);
             j["error"] = x.error.empty() ? json(nullptr) : json(x.error);
+            j["problem"] = x.problem == ExtendProblem::None
+                               ? json(nullptr)
+                               : json(std::string(extend_problem_name(x.problem)));
             fmt::print("{}\n", j.dump());
         } else if (x.extended) {
             fmt::print("session {} extended by {} minutes: until {} (was {})\n", x_id, minutes,

@@ -104,6 +104,7 @@ def workspace(tmp):
     assert p.returncode == 0, (p.stdout, p.stderr)  # 120 in all: still allowed
     p, x = extend(data, conf, sid, CARD1, t0 + timedelta(minutes=116))
     assert p.returncode == 1 and not x["extended"] and "120 minutes" in x["error"], (p.stdout, p.stderr)
+    assert x["problem"] == "longest_total", x
     assert parse(session(data, conf, sid)["ends_at"]) == end0 + timedelta(minutes=60)
     p = kc(data, conf, "session", "extend", str(sid), "--card", CARD1, "--minutes", "31")
     assert p.returncode == 1 and "1 to 30 minutes" in p.stderr, p.stderr
@@ -114,10 +115,12 @@ def workspace(tmp):
     sid2, end2 = start(data, conf, CARD2, t0, 60)
     p, x = extend(data, conf, sid2, CARD1, t0 + timedelta(minutes=56))
     assert p.returncode == 1 and "not the session of this card" in x["error"], (p.stdout, p.stderr)
+    assert x["problem"] == "not_yours", x
     assert parse(session(data, conf, sid2)["ends_at"]) == end2
     # After its end: refused, nothing changes.
     p, x = extend(data, conf, sid2, CARD2, end2 + timedelta(seconds=5))
     assert p.returncode == 1 and "already ended" in x["error"], (p.stdout, p.stderr)
+    assert x["problem"] == "ended", x
     assert parse(session(data, conf, sid2)["ends_at"]) == end2
 
     # The gate fails (the workspace's test database is gone): nothing changes, audited.
@@ -126,6 +129,7 @@ def workspace(tmp):
     p, x = extend(data, conf, sid2, CARD2, t0 + timedelta(minutes=56))
     shutil.move(testdb + ".away", testdb)
     assert p.returncode == 1 and "unavailable" in x["error"], (p.stdout, p.stderr)
+    assert x["problem"] == "unavailable", x
     assert parse(session(data, conf, sid2)["ends_at"]) == end2
     failed = rows_of(data, conf, "session.extend", sid2)
     assert failed[-1]["outcome"] == "failed" and "testdb.sqlite" in failed[-1]["detail"], failed
