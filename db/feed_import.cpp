@@ -77,6 +77,9 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     r = SyncReport{};
     r.dry_run = req.dry_run;
     r.full_compare = req.full_compare;
+    auto progress = [&](std::string_view phase, std::int64_t rows) {
+        if (req.progress) req.progress(phase, rows);
+    };
     r.csv_path = req.source.empty() ? req.csv_path : req.source;
     const Instant now = req.now == Instant{} ? kiosk::now() : req.now;
 
@@ -109,6 +112,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
 
     // 1. The snapshot file itself (a missing file or a directory is named as the snapshot, not as
     // its missing signature), the pinned key and the signature, before a byte of the CSV is parsed.
+    progress("verifying", 0);
     RegularFile csv_file;
     if (!csv_file.open(req.csv_path, "snapshot", req.max_snapshot_bytes, &e)) return reject(e);
     MinisignPublicKey key;
@@ -231,9 +235,11 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         return reject(*why);
     }
     FeedRow row;
-    for (;;) {
+    progress("reading", 0);
+    for (std::int64_t n = 1;; ++n) {
         auto res = parser.next(&row, &e);
         if (res == FeedParser::Result::End) break;
+        if ((n & 8191) == 0) progress("reading", n);
         if (res == FeedParser::Result::Rejected) {
             import->rollback();
             r.rows_read = parser.rows_read();
@@ -264,9 +270,11 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         if (!rewind(csv)) return reject(cannot_reread);
         FeedReading second(csv, verified, r.encoding == "cp932", req.max_invalid_rows,
                            expected_rows);
-        for (;;) {
+        progress("reading again", 0);
+        for (std::int64_t n = 1;; ++n) {
             auto res = second.parser.next(&row, &e);
             if (res == FeedParser::Result::End) break;
+            if ((n & 8191) == 0) progress("reading again", n);
             if (res == FeedParser::Result::Rejected) {
                 import->rollback();
                 return reject(fmt::format("the second read of the snapshot failed: {}", e));
@@ -274,6 +282,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
             if (!import->add(row, &e)) return reject(e);
         }
     }
+    progress("comparing", r.rows_read);
     if (!import->diff(&r.diff, &e)) return reject(e);
     const SnapshotDiff& d = r.diff;
     if (d.trainees_before > 0 && !req.allow_mass_removal &&
@@ -301,6 +310,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                     .applied_at = now,
                     .trainees = d.trainees_after,
                     .certificates = d.certificates_after};
+    progress("applying", r.rows_read);
     if (!import->commit(state, &e)) return reject(e);
     r.applied = true;
     nlohmann::json detail = {{"file", r.csv_path},

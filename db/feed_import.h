@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/csv_reader.h"
@@ -17,6 +19,11 @@
 #include "kiosk/time.h"
 
 namespace kiosk::db {
+
+// A sync's progress, for a screen: the phase ("downloading", "verifying", "reading", "reading
+// again", "comparing", "applying") and the snapshot's rows read so far (every 8192 rows and at
+// each phase). Called on the syncing thread.
+using SyncProgressFn = std::function<void(std::string_view phase, std::int64_t rows)>;
 
 struct SyncRequest {
     std::string csv_path;
@@ -43,6 +50,7 @@ struct SyncRequest {
     // Largest snapshot file read from a path (a downloaded one is bounded by the fetch).
     std::int64_t max_snapshot_bytes = std::int64_t{2} << 30;
     std::string actor = "kioskctl";  // who asked, for the audit trail
+    SyncProgressFn progress;         // may be empty
 };
 
 struct SyncReport {

@@ -385,6 +385,7 @@ struct Apply {
     // Staff mode's events are staff_apply()'s (kiosk/staff_machine.cpp); outside it, none apply.
     bool operator()(const StaffInputEvent&) { return false; }
     bool operator()(const StaffReply&) { return false; }
+    bool operator()(const StaffSyncUpdate&) { return false; }
 
     bool operator()(const RecordsStatus& e) {
         s.records_known = true;
@@ -449,7 +450,7 @@ std::string_view event_name(const Event& e) {
     static constexpr std::array<std::string_view, std::variant_size_v<Event>> names{
         "tick",           "card_presented", "card_removed",    "reader_lost",      "reader_back",
         "intent",         "decided",        "session_started", "session_end_done", "extended",
-        "records_status", "staff_input",    "staff_reply",     "session_closed"};
+        "records_status", "staff_input",    "staff_reply",     "session_closed",   "staff_sync"};
     return names[e.index()];
 }
 

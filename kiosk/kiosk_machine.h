@@ -160,7 +160,7 @@ struct RecordsStatus {
 
 using Event = std::variant<Tick, CardPresented, CardRemoved, ReaderLost, ReaderBack, IntentEvent,
                            Decided, SessionStarted, SessionEndDone, Extended, RecordsStatus,
-                           StaffInputEvent, StaffReply, SessionClosed>;
+                           StaffInputEvent, StaffReply, SessionClosed, StaffSyncUpdate>;
 std::string_view event_name(const Event& e);
 
 // ---- Effects (out of the machine; the program carries them out, answers come back as Events) --

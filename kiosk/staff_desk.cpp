@@ -615,19 +615,31 @@ bool StaffDesk::records(Instant now, RecordsSummary* out, std::string* err) {
     return true;
 }
 
-StaffOutcome StaffDesk::sync_now(const StaffSignIn& who, const SyncRunner& run,
-                                 const std::function<void(std::string)>& progress, Instant now,
-                                 std::string* report) {
+StaffOutcome StaffDesk::sync_now(const StaffSignIn& who, RecordsSync* sync, Instant now) {
     StaffOutcome o;
     if (!still_staff(who, &o)) return o;
-    std::string err;
-    bool ok = run(progress, report, &err);
-    std::string summary = (ok ? *report : err).substr(0, 500);
-    return audited(ok ? StaffIssue::None : StaffIssue::SyncFailed,
-                   ok ? "Records synchronised" : "The sync failed: " + err,
-                   {now, "staff.sync", who.actor(), "", "", ok ? "ok" : "failed",
-                    json{{"staff", who.staff_id}, {"report", summary}}.dump(
-                        -1, ' ', false, json::error_handler_t::replace)});
+    std::string refusal = "Sync now is not available on this kiosk";
+    const bool started = sync && sync->start(who, now, &refusal);
+    return audited(started ? StaffIssue::None : StaffIssue::SyncFailed,
+                   started ? "Sync started" : refusal,
+                   {now, "staff.sync", who.actor(), "", "", started ? "started" : "refused",
+                    started ? json{{"staff", who.staff_id}}.dump()
+                            : json{{"staff", who.staff_id}, {"reason", refusal}}.dump(
+                                  -1, ' ', false, json::error_handler_t::replace)});
+}
+
+std::string_view sync_state_name(SyncStatus::State s) {
+    switch (s) {
+        case SyncStatus::State::Idle:
+            return "idle";
+        case SyncStatus::State::Running:
+            return "running";
+        case SyncStatus::State::Applied:
+            return "applied";
+        case SyncStatus::State::Failed:
+            return "failed";
+    }
+    return "?";
 }
 
 // ---- Audit -----------------------------------------------------------------------------------

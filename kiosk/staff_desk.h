@@ -164,10 +164,38 @@ struct RecordsSummary {
     std::string last_error;  // the newest sync.rejected reason when newer than the last applied
 };
 
-// Runs a sync from the configured source. `progress` may be called with short status lines.
-// Returns true when a snapshot was applied (or was already current); *report is what to show.
-using SyncRunner = std::function<bool(const std::function<void(std::string)>& progress,
-                                      std::string* report, std::string* err)>;
+// "Sync now": where a sync started from the staff panel is, and how it ended.
+struct SyncStatus {
+    enum class State { Idle, Running, Applied, Failed };
+    State state = State::Idle;
+    std::uint64_t run = 0;      // counts the syncs started here (0: none yet)
+    std::uint64_t version = 0;  // counts every change: a newer status replaces an older one
+    std::string staff_id;       // who started it
+    Instant started_at{};
+    std::string phase;  // running: "starting", "downloading", "verifying", "reading", ...
+    std::int64_t rows = 0;
+    // Applied: the sequence went from -> to, the rows read, the trainees added / changed /
+    // removed. Failed: `error` is the clear reason (no source configured, signature bad, older
+    // snapshot, another sync first).
+    std::int64_t sequence_from = 0, sequence_to = 0;
+    std::int64_t trainees_added = 0, trainees_changed = 0, trainees_removed = 0;
+    std::string error;
+    bool running() const { return state == State::Running; }
+    bool operator==(const SyncStatus&) const = default;
+};
+std::string_view sync_state_name(SyncStatus::State s);  // "idle", "running", "applied", "failed"
+
+// The port "sync now" runs through: the same sync as `kioskctl sync` from the configured source,
+// on a thread of its own (decisions go on meanwhile). Its result is audited by the sync itself
+// ("sync.applied" / "sync.rejected", actor = the staff member).
+class RecordsSync {
+public:
+    virtual ~RecordsSync() = default;
+    // Starts a sync for `who`; false + *refusal (one line) when none can start: no source is
+    // configured, or a sync started here is still running.
+    virtual bool start(const StaffSignIn& who, Instant now, std::string* refusal) = 0;
+    virtual SyncStatus status() const = 0;
+};
 
 struct AuditView {
     std::vector<AuditEntry> latest;  // newest first
@@ -230,9 +258,9 @@ public:
     StaffOutcome briefed(const StaffSignIn& who, std::string_view trainee_no, Instant now);
 
     bool records(Instant now, RecordsSummary* out, std::string* err);
-    StaffOutcome sync_now(const StaffSignIn& who, const SyncRunner& run,
-                          const std::function<void(std::string)>& progress, Instant now,
-                          std::string* report);
+    // Starts "sync now" through `sync` (nullptr: not available here). Audited "staff.sync"
+    // (started / refused) with the staff id; the sync's own rows follow when it ends.
+    StaffOutcome sync_now(const StaffSignIn& who, RecordsSync* sync, Instant now);
 
     bool audit_view(int n, AuditView* out, std::string* err);
 

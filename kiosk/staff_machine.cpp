@@ -274,7 +274,15 @@ struct StaffApply {
     std::optional<bool> operator()(const StaffReply& r) {
         using K = StaffEffect::Kind;
         if (r.kind == K::Classify) return classified(r);
-        if (!s.staff || r.request != v().pending || r.request == 0) return false;  // stale
+        if (!s.staff) return false;  // stale
+        if (r.request != v().pending || r.request == 0) {
+            // Late, but "sync now"'s state is news whatever else was asked meanwhile.
+            if (r.sync && (!v().sync || r.sync->version > v().sync->version)) {
+                v().sync = r.sync;
+                return true;
+            }
+            return false;
+        }
         StaffView& sv = v();
         sv.pending = 0;
         if (r.kind == K::SignIn) {
@@ -323,7 +331,7 @@ struct StaffApply {
         if (r.records) sv.records = r.records;
         if (r.audit) sv.audit = r.audit;
         if (r.lookup) sv.lookup = r.lookup;
-        if (!r.sync_report.empty()) sv.sync_report = r.sync_report;
+        if (r.sync && (!sv.sync || r.sync->version >= sv.sync->version)) sv.sync = r.sync;
         if (r.kind == K::Enrol && o.ok()) {
             sv.enrol_card.reset();
             sv.trainee_text.clear();
@@ -334,7 +342,19 @@ struct StaffApply {
                                      [&](auto& x) { return x.id == s.session->record.id; });
             if (gone) s.session.reset();
         }
-        if (r.kind == K::SyncNow) fx.push_back(RefreshRecords{});
+        return true;
+    }
+
+    std::optional<bool> operator()(const StaffSyncUpdate& u) {
+        const bool ended = !u.status.running();
+        // The sync ended: the status strip's records age, and the Records page, are news.
+        if (ended && u.status.state == SyncStatus::State::Applied) fx.push_back(RefreshRecords{});
+        if (!s.staff) return ended;
+        StaffView& sv = v();
+        if (sv.sync && u.status.version <= sv.sync->version) return false;  // not news
+        sv.sync = u.status;
+        if (ended && sv.who && sv.page == StaffPage::Records && sv.pending == 0)
+            load(StaffPage::Records);
         return true;
     }
 
@@ -440,8 +460,7 @@ std::optional<StaffReply> staff_card_reply(StaffDesk& desk, const DecideCard& d)
     return r;
 }
 
-StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now,
-                            const SyncRunner& sync) {
+StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now, RecordsSync* sync) {
     using K = StaffEffect::Kind;
     StaffReply r;
     r.request = e.request;
@@ -487,14 +506,7 @@ StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now,
             page = StaffPage::Briefings;
             break;
         case K::SyncNow:
-            if (auto* w = who_or_refuse()) {
-                if (!sync) {
-                    r.outcome = {StaffIssue::SyncFailed, "No sync source is configured", {}};
-                } else {
-                    r.outcome = desk.sync_now(
-                        *w, sync, [](std::string) {}, now, &r.sync_report);
-                }
-            }
+            if (auto* w = who_or_refuse()) r.outcome = desk.sync_now(*w, sync, now);
             page = StaffPage::Records;
             break;
         case K::Lookup:
@@ -506,6 +518,7 @@ StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now,
             break;
     }
     if (e.kind != K::SignIn || r.sign_in.staff) load_lists(desk, page, now, r);
+    if (sync && page == StaffPage::Records) r.sync = sync->status();
     return r;
 }
 

@@ -83,7 +83,7 @@ struct StaffView {
     std::optional<RecordsSummary> records;
     std::optional<AuditView> audit;
     std::optional<TraineeLookup> lookup;
-    std::string sync_report;
+    std::optional<SyncStatus> sync;             // "sync now": running (phase, rows) or its report
     std::vector<std::string> override_reasons;  // the configured list, for the screen
     int override_max_minutes = 120;
 };
@@ -135,11 +135,15 @@ struct StaffReply {
     std::optional<RecordsSummary> records;
     std::optional<AuditView> audit;
     std::optional<TraineeLookup> lookup;
-    std::string sync_report;
+    std::optional<SyncStatus> sync;  // SyncNow, Load: where "sync now" is
 };
 
-// Carries out one effect on the worker thread. `sync` runs "sync now" (may be empty: refused).
-StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now,
-                            const SyncRunner& sync);
+// "Sync now" moved on (a phase, rows read, the end): posted by the sync's thread, any time.
+struct StaffSyncUpdate {
+    SyncStatus status;
+};
+
+// Carries out one effect on the worker thread. `sync` starts "sync now" (nullptr: refused).
+StaffReply run_staff_effect(StaffDesk& desk, const StaffEffect& e, Instant now, RecordsSync* sync);
 
 }  // namespace kiosk

@@ -311,14 +311,77 @@ struct Staff {
                 line(tr(kit, "記録はまだ同期されていません", "No records synced yet"));
             line(fmt::format("{} {}", tr(kit, "最終同期:", "Last sync:"),
                              r.last_sync_at ? kiosk::format_instant(*r.last_sync_at) : "—"));
-            if (!r.last_error.empty())
+            // The last error, unless it is the failed sync's report just below.
+            const bool reported = v.sync && v.sync->state == kiosk::SyncStatus::State::Failed &&
+                                  v.sync->error == r.last_error;
+            if (!r.last_error.empty() && !reported)
                 line(fmt::format("{} {}", tr(kit, "最後のエラー:", "Last error:"), r.last_error),
                      kit.theme.palette.refused);
         }
-        if (!v.sync_report.empty()) line(v.sync_report);
         kit.gap(2);
-        row({{std::string(tr(kit, "今すぐ同期", "Sync now")), {K::SyncNow, 0, ""}}});
+        if (v.sync && v.sync->running()) {
+            sync_progress(*v.sync);
+        } else {
+            if (v.sync) sync_report(*v.sync);
+            row({{std::string(tr(kit, "今すぐ同期", "Sync now")), {K::SyncNow, 0, ""}}});
+        }
         footer(false, "");
+    }
+
+    // "Sync now" running: which step of the sync, a bar over its steps, the rows read.
+    void sync_progress(const kiosk::SyncStatus& st) {
+        struct Phase {
+            std::string_view name, ja, en;
+        };
+        static constexpr Phase phases[] = {
+            {"starting", "開始", "starting"},
+            {"downloading", "ダウンロード中", "downloading"},
+            {"verifying", "署名を確認中", "checking the signature"},
+            {"reading", "行を読み込み中", "reading the rows"},
+            {"reading again", "変更行を再読込中", "reading the changed rows again"},
+            {"comparing", "記録と比較中", "comparing with the records"},
+            {"applying", "記録を更新中", "applying"},
+        };
+        const int n = static_cast<int>(std::size(phases));
+        int at = 0;
+        for (int i = 0; i < n; ++i)
+            if (phases[i].name == st.phase) at = i;
+        std::string what = fmt::format("{} {} / {}: {}", tr(kit, "同期中", "Syncing"), at + 1, n,
+                                       tr(kit, phases[at].ja, phases[at].en));
+        if (st.rows > 0) what += fmt::format("  ({} {})", st.rows, tr(kit, "行", "rows"));
+        line(what);
+        // A bar over the steps (the rows of a snapshot are not known before it is read).
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const float h = kit.theme.px(6), w = kit.width();
+        const ImVec2 a(kit.left, kit.y), b(kit.left + w, kit.y + h);
+        dl->AddRectFilled(a, b, ImGui::GetColorU32(vec(kit.theme.palette.strip)));
+        dl->AddRectFilled(a, ImVec2(kit.left + w * static_cast<float>(at + 1) / n, b.y),
+                          ImGui::GetColorU32(vec(kit.theme.palette.button)));
+        dl->AddRect(a, b, ImGui::GetColorU32(vec(kit.theme.palette.border)));
+        kit.y += h + kit.theme.px(3);
+        line(fmt::format("{} {}", tr(kit, "開始:", "Started by"), st.staff_id),
+             kit.theme.palette.muted_text);
+    }
+
+    // "Sync now" ended: the sequence applied, or the clear reason it was not.
+    void sync_report(const kiosk::SyncStatus& st) {
+        if (st.state == kiosk::SyncStatus::State::Applied) {
+            line(fmt::format("✓ {} {} → {}  ({} {})",
+                             tr(kit, "同期しました: 連番", "Synced: sequence"), st.sequence_from,
+                             st.sequence_to, st.rows, tr(kit, "行", "rows")),
+                 kit.theme.palette.granted);
+            line(
+                fmt::format("{} {} {} · {} {} · {} {}", tr(kit, "受講者:", "Trainees:"),
+                            tr(kit, "追加", "added"), st.trainees_added, tr(kit, "変更", "changed"),
+                            st.trainees_changed, tr(kit, "削除", "removed"), st.trainees_removed),
+                kit.theme.palette.granted);
+        } else if (st.state == kiosk::SyncStatus::State::Failed) {
+            line(fmt::format("× {} {}", tr(kit, "同期できませんでした:", "Sync failed:"), st.error),
+                 kit.theme.palette.refused);
+            line(tr(kit, "記録は変更されていません", "The records were not changed"),
+                 kit.theme.palette.refused);
+        }
+        kit.gap(2);
     }
 
     void audit() {
@@ -419,6 +482,39 @@ const std::vector<std::string_view>& staff_strings() {
         "Last error:",
         "今すぐ同期",
         "Sync now",
+        "同期中",
+        "Syncing",
+        "開始",
+        "starting",
+        "ダウンロード中",
+        "downloading",
+        "署名を確認中",
+        "checking the signature",
+        "行を読み込み中",
+        "reading the rows",
+        "変更行を再読込中",
+        "reading the changed rows again",
+        "記録と比較中",
+        "comparing with the records",
+        "記録を更新中",
+        "applying",
+        "行",
+        "rows",
+        "開始:",
+        "Started by",
+        "同期しました: 連番",
+        "Synced: sequence",
+        "同期できませんでした:",
+        "Sync failed:",
+        "記録は変更されていません",
+        "The records were not changed",
+        "受講者:",
+        "Trainees:",
+        "追加",
+        "added",
+        "変更",
+        "changed",
+        "removed",
         "監査チェーンは正常",
         "The audit chain verifies",
         "監査チェーン異常",
@@ -445,7 +541,7 @@ const std::vector<std::string_view>& staff_strings() {
         "OK",
         "✓",
         "×",
-        "0123456789#→ —:()",
+        "0123456789#→ —:()/",
     };
     return all;
 }

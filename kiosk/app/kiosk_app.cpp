@@ -14,11 +14,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "db/audit_store.h"
@@ -31,6 +33,7 @@
 #include "drivers/pcsc_reader.h"
 #include "drivers/simulated_reader.h"
 #include "imgui.h"
+#include "kiosk/app/records_sync.h"
 #include "kiosk/app/script.h"
 #include "kiosk/app/worker.h"
 #include "kiosk/config.h"
@@ -176,6 +179,22 @@ private:
     std::unique_ptr<SessionDesk> session_desk_;
     std::unique_ptr<db::StaffRecordsStore> staff_records_;
     std::unique_ptr<StaffDesk> staff_desk_;
+    // "Sync now": its thread's news waits here for the main loop (this outlives both the worker,
+    // which starts syncs, and the sync's thread, which reports).
+    std::unique_ptr<SourceRecordsSync> records_sync_;
+    std::mutex sync_news_mu_;
+    std::vector<SyncStatus> sync_news_;
+    bool wait_sync_ = false;                        // script `wait sync`
+    bool sync_quiet();                              // no sync running and its news all fed
+    std::vector<ui::StaffControl> staff_controls_;  // as drawn last frame (script `staff WORD`)
+    // --trace: a staff form submitted (the PIN's Enter, the override's OK) -> the first frame
+    // presented showing what it led to (issue 11's "PIN entered -> override session on screen").
+    struct StaffSubmit {
+        std::string from;  // "staff/pin", "staff/override"
+        SteadyClock::time_point at;
+    };
+    std::optional<StaffSubmit> staff_submit_;
+    std::string drawn_view() const;
     std::unique_ptr<Worker> worker_;
     // The workspace of the running session (UI thread): its audit rows go through a connection of
     // its own (the worker's store is the worker's alone).
@@ -326,7 +345,15 @@ bool KioskApp::setup(std::string* err) {
     worker_ = std::make_unique<Worker>(
         *data_, *gate_, *session_desk_, cfg_.policy.seats, [this] { return clock_.now(); },
         [] { ui::Platform::wake_up(); });
-    worker_->set_staff_desk(staff_desk_.get(), {});
+    records_sync_ =
+        std::make_unique<SourceRecordsSync>(cfg_, data_dir, [this](const SyncStatus& s) {
+            {
+                std::lock_guard lock(sync_news_mu_);
+                sync_news_.push_back(s);
+            }
+            ui::Platform::wake_up();
+        });
+    worker_->set_staff_desk(staff_desk_.get(), records_sync_.get());
     // First of all: close what a crash or the last run left open, and what outlived its time.
     worker_->sweep_sessions(true);
     next_sweep_ = SteadyClock::now() + kSweepEvery;
@@ -466,6 +493,7 @@ void KioskApp::frame(const std::string& shot) {
     enter_down_ = false;
 
     const auto frame_start = SteadyClock::now();
+    const std::string view = opt_.trace ? drawn_view() : std::string();
     platform_->begin_frame();
     Now now = clock_.now();
     ui::FrameRecord record;
@@ -527,6 +555,19 @@ void KioskApp::frame(const std::string& shot) {
             sig += fmt::format(" {}@{},{}", intent_name(c.intent), static_cast<int>(c.center().x),
                                static_cast<int>(c.center().y));
         if (ws_drawn) sig += workspace_trace();
+        if (state_.screen == Screen::Staff && state_.staff) {
+            // The staff page, and on Records what it shows: the records' sequence, "sync now".
+            const StaffView& v = *state_.staff;
+            sig += fmt::format(" page={}", staff_page_name(v.page));
+            if (v.page == StaffPage::Records) {
+                if (v.records && v.records->feed)
+                    sig += fmt::format(" records_sequence={}", v.records->feed->sequence);
+                if (v.sync)
+                    sig += fmt::format(" sync={} phase={}", sync_state_name(v.sync->state),
+                                       v.sync->phase.empty() ? "-" : v.sync->phase);
+            }
+            if (!v.message.empty()) sig += fmt::format(" message=\"{}\"", v.message);
+        }
         if (state_.screen == Screen::Session && state_.session && state_.session->credentials) {
             // The PostgreSQL credentials on screen: which of them were drawn (never the password
             // itself: it is shown once and never logged).
@@ -555,6 +596,13 @@ void KioskApp::frame(const std::string& shot) {
         if (opt_.trace) fmt::print("trace first_frame_ns={}\n", steady_ns(SteadyClock::now()));
         std::fflush(stdout);
     }
+    if (staff_submit_ && view != staff_submit_->from &&
+        !(state_.staff && state_.staff->pending != 0)) {
+        fmt::print("trace staff_submit from={} to={} submitted_ns={} presented_ns={}\n",
+                   staff_submit_->from, view, steady_ns(staff_submit_->at),
+                   steady_ns(SteadyClock::now()));
+        staff_submit_.reset();
+    }
     if (presenting_) {
         auto done = SteadyClock::now();
         if (opt_.trace)
@@ -570,10 +618,20 @@ void KioskApp::frame(const std::string& shot) {
         need_frames_ = std::max(need_frames_, 2);
         feed(IntentEvent{i});
     }
+    staff_controls_ = std::move(staff_frame.controls);
     for (StaffInput& in : staff_frame.inputs) {
+        if (opt_.trace && in.kind == StaffInput::Kind::Submit) staff_submit_ = {view, frame_start};
         need_frames_ = std::max(need_frames_, 2);
         feed(StaffInputEvent{std::move(in)});
     }
+}
+
+// What the screen shows: its name, and the staff page ("staff/override").
+std::string KioskApp::drawn_view() const {
+    std::string v(screen_name(state_.screen));
+    if (state_.screen == Screen::Staff && state_.staff)
+        v += "/" + std::string(staff_page_name(state_.staff->page));
+    return v;
 }
 
 // The demo's tray of cards (windowed demo only): a button per demo card labelled with what it
@@ -635,8 +693,19 @@ bool KioskApp::settled() const {
            !(state_.session && state_.session->extending);
 }
 
+bool KioskApp::sync_quiet() {
+    if (records_sync_ && records_sync_->status().running()) return false;
+    std::lock_guard lock(sync_news_mu_);
+    return sync_news_.empty();
+}
+
 int KioskApp::run_script() {
     if (!settled()) return -1;
+    if (wait_sync_) {
+        if (!sync_quiet()) return -1;
+        wait_sync_ = false;
+        return -1;  // its last news is fed and drawn before the next step
+    }
     if (resume_at_ != SteadyClock::time_point{} && SteadyClock::now() < resume_at_) return -1;
     resume_at_ = {};
     if (!pending_shot_error_.empty()) {
@@ -697,6 +766,21 @@ int KioskApp::run_script() {
             need_frames_ = std::max(need_frames_, 2);
             break;
         }
+        case K::Staff: {
+            // Like `press`: the control must be on screen.
+            bool drawn = std::any_of(staff_controls_.begin(), staff_controls_.end(),
+                                     [&](const ui::StaffControl& c) { return c.input == s.staff; });
+            if (!drawn) {
+                fmt::print(stderr, "kiosk: {}: no such staff control on the {} screen\n", where(),
+                           screen_name(state_.screen));
+                return 1;
+            }
+            feed(StaffInputEvent{s.staff});
+            break;
+        }
+        case K::WaitSync:
+            wait_sync_ = true;
+            break;
         case K::Wait:
             resume_at_ = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                   std::chrono::duration<double>(s.amount));
@@ -804,6 +888,21 @@ int KioskApp::run() {
             break;
         }
         while (auto ce = queue_.try_pop()) feed_card_event(*ce);
+        {
+            std::vector<SyncStatus> news;
+            {
+                std::lock_guard lock(sync_news_mu_);
+                news.swap(sync_news_);
+            }
+            for (SyncStatus& n : news) {
+                if (opt_.trace)
+                    fmt::print("trace sync {} phase={} rows={} sequence={}->{} at_ns={}{}\n",
+                               sync_state_name(n.state), n.phase.empty() ? "-" : n.phase, n.rows,
+                               n.sequence_from, n.sequence_to, steady_ns(SteadyClock::now()),
+                               n.error.empty() ? "" : " error=" + n.error);
+                feed(StaffSyncUpdate{std::move(n)});
+            }
+        }
         for (Event& e : worker_->take_events()) {
             if (!fonts_final_ && (std::holds_alternative<Decided>(e) || !held_.empty()))
                 held_.push_back(std::move(e));  // f: shown once the names' glyphs are in
@@ -865,6 +964,7 @@ int KioskApp::run() {
     full_fonts_.reset();
     if (ws_session_ != 0) close_workspace();  // the session itself is closed by the next recover()
     worker_.reset();                          // finishes what it is doing
+    records_sync_.reset();  // a running sync ends (all or nothing) before the kiosk does
     reader_->stop();
     return status;
 }

@@ -1,5 +1,5 @@
 // The kiosk's script language (see script.h): tap, hold, remove, press, type, wait, advance, shot,
-// quit; blank lines and `#` comments are ignored.
+// quit, staff, wait sync; blank lines and `#` comments are ignored.
 #include "kiosk/app/script.h"
 
 #include <fmt/format.h>
@@ -40,6 +40,18 @@ std::string unescape(std::string_view s) {
         }
     }
     return out;
+}
+
+// `staff WORD`: a page of the staff panel (sessions, enrol, briefings, records, audit, lookup,
+// override) or `sync` (the Records page's "sync now").
+std::optional<StaffInput> staff_word(const std::string& w) {
+    if (w == "sync") return StaffInput{StaffInput::Kind::SyncNow, 0, ""};
+    for (StaffPage p :
+         {StaffPage::Sessions, StaffPage::Override, StaffPage::Enrol, StaffPage::Briefings,
+          StaffPage::Records, StaffPage::Audit, StaffPage::Lookup})
+        if (staff_page_name(p) == w)
+            return StaffInput{StaffInput::Kind::Page, static_cast<std::int64_t>(p), ""};
+    return std::nullopt;
 }
 
 std::string intent_list() {
@@ -90,6 +102,16 @@ bool parse_script(std::istream& in, const std::string& origin, std::vector<Scrip
             s.kind = K::Type;
             if (arg.empty()) return bad("type needs text");
             s.text = unescape(arg);
+        } else if (word == "staff") {
+            s.kind = K::Staff;
+            auto in = staff_word(arg);
+            if (!in)
+                return bad(
+                    "staff needs a page (sessions, override, enrol, briefings, records, audit, "
+                    "lookup) or sync");
+            s.staff = *in;
+        } else if (word == "wait" && arg == "sync") {
+            s.kind = K::WaitSync;
         } else if (word == "wait" || word == "advance") {
             s.kind = word == "wait" ? K::Wait : K::Advance;
             auto v = number(arg);
@@ -107,7 +129,8 @@ bool parse_script(std::istream& in, const std::string& origin, std::vector<Scrip
         } else {
             return bad(
                 fmt::format("unknown line (expected tap UID, hold UID, remove, press INTENT, "
-                            "type TEXT, wait SECONDS, advance MINUTES, shot FILE or quit)"));
+                            "type TEXT, wait SECONDS, wait sync, staff PAGE|sync, advance "
+                            "MINUTES, shot FILE or quit)"));
         }
         steps.push_back(std::move(s));
     }

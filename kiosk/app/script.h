@@ -14,11 +14,14 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, Hold, Remove, Press, Type, Wait, Advance, Shot, Quit };
+    // Staff: a staff panel control (`staff records`, `staff sync`); WaitSync: `wait sync`, until
+    // the staff panel's "sync now" has ended and its report is on screen.
+    enum class Kind { Tap, Hold, Remove, Press, Type, Wait, Advance, Shot, Quit, Staff, WaitSync };
     Kind kind = Kind::Quit;
     CardUid uid;         // tap, hold
     Intent intent{};     // press
     std::string text;    // type (escapes resolved: \n Enter, \t, \\), shot (the file)
+    StaffInput staff;    // staff: the control's input
     double amount = 0;   // wait: seconds; advance: minutes
     int line = 0;        // where it came from, for messages
     std::string source;  // the line as written

@@ -35,10 +35,10 @@ Worker::~Worker() {
     thread_.join();
 }
 
-void Worker::set_staff_desk(StaffDesk* desk, SyncRunner sync) {
+void Worker::set_staff_desk(StaffDesk* desk, RecordsSync* sync) {
     std::lock_guard lock(mu_);
     staff_ = desk;
-    sync_ = std::move(sync);
+    sync_ = sync;
 }
 
 void Worker::submit(Effect e) {

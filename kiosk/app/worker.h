@@ -37,9 +37,8 @@ public:
     ~Worker();  // finishes the effect in progress, drops the rest, joins
 
     // Staff mode (issue 11): its effects go to `desk`; DecideCard asks it first whether the card is
-    // a staff card. Set before the first submit(); `sync` may be empty ("sync now" is then
-    // refused).
-    void set_staff_desk(StaffDesk* desk, SyncRunner sync);
+    // a staff card. Set before the first submit(); `sync` starts "sync now" (nullptr: refused).
+    void set_staff_desk(StaffDesk* desk, RecordsSync* sync);
 
     void submit(Effect e);
     // Queues a session sweep: restart=true is SessionDesk::recover (once, first thing at
@@ -72,7 +71,7 @@ private:
     SessionDesk& sessions_;
     int seats_;
     StaffDesk* staff_ = nullptr;
-    SyncRunner sync_;
+    RecordsSync* sync_ = nullptr;
     Clock clock_;
     WakeUp wake_up_;
 

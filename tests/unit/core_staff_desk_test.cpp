@@ -495,29 +495,36 @@ TEST_F(StaffDeskTest, RecordsShowSequenceAgeAndTheLastErrorAndSyncNowIsAudited) 
     ASSERT_TRUE(desk->records(now + std::chrono::hours(48), &s, &err));
     EXPECT_EQ(s.state, "stale");
 
-    std::vector<std::string> steps;
-    std::string report;
-    auto ok = desk->sync_now(
-        who,
-        [](const std::function<void(std::string)>& progress, std::string* rep, std::string*) {
-            progress("verifying");
-            *rep = "sequence 2 applied";
-            return true;
-        },
-        [&](std::string s) { steps.push_back(s); }, now, &report);
-    EXPECT_TRUE(ok.ok());
-    EXPECT_EQ(report, "sequence 2 applied");
-    EXPECT_EQ(steps, std::vector<std::string>{"verifying"});
+    // "Sync now" starts through the RecordsSync port, audited with the staff id; without one, or
+    // while one runs, it is refused with the port's words (audited too).
+    auto none = desk->sync_now(who, nullptr, now);
+    EXPECT_EQ(none.issue, StaffIssue::SyncFailed);
     EXPECT_EQ(w.audit.back().event.kind, "staff.sync");
-    auto bad = desk->sync_now(
-        who,
-        [](const std::function<void(std::string)>&, std::string*, std::string* e) {
-            *e = "cannot reach the source";
-            return false;
-        },
-        [](std::string) {}, now, &report);
-    EXPECT_EQ(bad.issue, StaffIssue::SyncFailed);
-    EXPECT_EQ(w.audit.back().event.outcome, "failed");
+    EXPECT_EQ(w.audit.back().event.outcome, "refused");
+    struct OneAtATime : RecordsSync {
+        bool start(const StaffSignIn& by, Instant at, std::string* refusal) override {
+            if (s.running()) {
+                *refusal = "A sync is already running on this kiosk";
+                return false;
+            }
+            s.state = SyncStatus::State::Running;
+            s.staff_id = by.staff_id;
+            s.started_at = at;
+            return true;
+        }
+        SyncStatus status() const override { return s; }
+        SyncStatus s;
+    } port;
+    auto ok = desk->sync_now(who, &port, now);
+    EXPECT_TRUE(ok.ok()) << ok.message;
+    EXPECT_EQ(port.s.staff_id, who.staff_id);
+    EXPECT_EQ(w.audit.back().event.actor, who.actor());
+    EXPECT_EQ(w.audit.back().event.outcome, "started");
+    EXPECT_NE(w.audit.back().event.detail.find(who.staff_id), std::string::npos);
+    auto again = desk->sync_now(who, &port, now);
+    EXPECT_EQ(again.issue, StaffIssue::SyncFailed);
+    EXPECT_EQ(again.message, "A sync is already running on this kiosk");
+    EXPECT_EQ(w.audit.back().event.outcome, "refused");
 }
 
 TEST_F(StaffDeskTest, AuditViewShowsTheLatest50NewestFirstAndTheChainState) {

@@ -87,7 +87,7 @@ protected:
                     queue.push_back(SessionStarted{
                         st->request, gate->start_session(req, clock.wall, "r"), std::nullopt, ""});
                 } else if (auto* se = std::get_if<StaffEffect>(&fx)) {
-                    queue.push_back(run_staff_effect(*desk, *se, clock.wall, {}));
+                    queue.push_back(run_staff_effect(*desk, *se, clock.wall, sync));
                 } else if (std::get_if<RecordInUse>(&fx)) {
                     in_use_recorded++;
                 }
@@ -122,6 +122,7 @@ protected:
     Now clock{milliseconds{1'000'000}, T("2026-11-24T10:00:00+09:00")};
     KioskState state;
     int in_use_recorded = 0;
+    RecordsSync* sync = nullptr;  // "sync now" (nullptr: not available)
     CardUid trainee = uid("04000000000001"), refused = uid("04000000000002"),
             staff = uid("05000000000001");
 };
@@ -263,7 +264,102 @@ TEST_F(StaffMachineTest, PanelPagesLoadWhatTheyShow) {
     feed(StaffInputEvent{{StaffInput::Kind::Page, static_cast<int>(StaffPage::Override), ""}});
     EXPECT_EQ(state.staff->issue, StaffIssue::NothingToOverride);  // no refused tap
     feed(StaffInputEvent{{StaffInput::Kind::SyncNow, 0, ""}});
-    EXPECT_EQ(state.staff->issue, StaffIssue::SyncFailed);  // no sync runner configured
+    EXPECT_EQ(state.staff->issue, StaffIssue::SyncFailed);  // no sync available
+}
+
+// "Sync now" as the program runs it: started on the worker, carried out elsewhere (here the test
+// plays the sync's thread through the RecordsSync port), its news arriving as StaffSyncUpdate.
+class HeldSync : public RecordsSync {
+public:
+    bool start(const StaffSignIn& who, Instant now, std::string* refusal) override {
+        if (s.running()) {
+            *refusal = "A sync is already running on this kiosk";
+            return false;
+        }
+        SyncStatus next;
+        next.state = SyncStatus::State::Running;
+        next.run = s.run + 1;
+        next.version = s.version + 1;
+        next.staff_id = who.staff_id;
+        next.started_at = now;
+        next.phase = "starting";
+        s = next;
+        return true;
+    }
+    SyncStatus status() const override { return s; }
+    SyncStatus move(SyncStatus::State state, std::string phase, std::int64_t rows) {
+        s.state = state;
+        s.phase = std::move(phase);
+        s.rows = rows;
+        ++s.version;
+        return s;
+    }
+    SyncStatus s;
+};
+
+TEST_F(StaffMachineTest, SyncNowShowsItsProgressThenItsReportWhileDecisionsGoOn) {
+    HeldSync held;
+    sync = &held;
+    tap(staff);
+    type_pin("123456");
+    feed(StaffInputEvent{{StaffInput::Kind::Page, static_cast<int>(StaffPage::Records), ""}});
+    feed(StaffInputEvent{{StaffInput::Kind::SyncNow, 0, ""}});
+    ASSERT_TRUE(state.staff->sync);
+    EXPECT_TRUE(state.staff->sync->running());
+    EXPECT_EQ(state.staff->sync->staff_id, "S-1");
+    EXPECT_EQ(state.staff->pending, 0u);  // the panel is not held by the sync
+    EXPECT_EQ(state.staff->message, "Sync started");
+    EXPECT_EQ(w.audit.back().event.kind, "staff.sync");
+    EXPECT_EQ(w.audit.back().event.actor, "staff:S-1");
+    EXPECT_EQ(w.audit.back().event.outcome, "started");
+
+    feed(StaffSyncUpdate{held.move(SyncStatus::State::Running, "reading", 8192)});
+    EXPECT_EQ(state.staff->sync->phase, "reading");
+    EXPECT_EQ(state.staff->sync->rows, 8192);
+    // A second "sync now" while it runs: refused, plainly, and audited.
+    feed(StaffInputEvent{{StaffInput::Kind::SyncNow, 0, ""}});
+    EXPECT_EQ(state.staff->issue, StaffIssue::SyncFailed);
+    EXPECT_EQ(state.staff->message, "A sync is already running on this kiosk");
+    EXPECT_EQ(w.audit.back().event.outcome, "refused");
+
+    // Staff leave; a trainee's tap is decided while the sync runs.
+    feed(IntentEvent{Intent::Cancel});
+    tap(trainee);
+    EXPECT_EQ(state.screen, Screen::Granted);
+    feed(IntentEvent{Intent::Cancel});
+    feed(StaffSyncUpdate{held.move(SyncStatus::State::Running, "comparing", 9000)});
+    EXPECT_FALSE(state.staff);
+
+    // Back in: the Records page shows where the sync is.
+    tap(staff);
+    type_pin("123456");
+    feed(StaffInputEvent{{StaffInput::Kind::Page, static_cast<int>(StaffPage::Records), ""}});
+    ASSERT_TRUE(state.staff->sync);
+    EXPECT_EQ(state.staff->sync->phase, "comparing");
+
+    // It ends: the report replaces the progress, the records and the status strip reload.
+    w.feed->sequence = 2;
+    held.s.sequence_from = 1;
+    held.s.sequence_to = 2;
+    SyncStatus done = held.move(SyncStatus::State::Applied, "", 9000);
+    Step st = step(state, StaffSyncUpdate{done}, clock);
+    EXPECT_TRUE(st.changed);
+    bool refresh = false, reload = false;
+    for (auto& fx : st.effects) {
+        refresh |= std::holds_alternative<RefreshRecords>(fx);
+        if (auto* e = std::get_if<StaffEffect>(&fx))
+            reload |= e->kind == StaffEffect::Kind::Load && e->page == StaffPage::Records;
+    }
+    EXPECT_TRUE(refresh);
+    EXPECT_TRUE(reload);
+    feed(StaffSyncUpdate{done});
+    EXPECT_EQ(state.staff->sync->state, SyncStatus::State::Applied);
+    EXPECT_EQ(state.staff->records->feed->sequence, 2);
+    // An older word of the same run (delivered late) changes nothing.
+    SyncStatus old = done;
+    old.state = SyncStatus::State::Running;
+    old.version -= 2;
+    EXPECT_FALSE(step(state, StaffSyncUpdate{old}, clock).changed);
 }
 
 }  // namespace

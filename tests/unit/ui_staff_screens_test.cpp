@@ -237,6 +237,73 @@ TEST_P(StaffScreens, EnrolBriefingsRecordsAuditAndLookUpPages) {
     EXPECT_TRUE(record.has_text("reported lost"));
 }
 
+// "Sync now" on the Records page: while it runs, its step, a bar and the rows read, and no second
+// "sync now" to press; then its report (the sequence applied) or the clear reason it failed, with
+// "sync now" back. The states come from the machine: the worker's answer, then the sync's news.
+TEST_P(StaffScreens, RecordsPageShowsSyncProgressThenItsReport) {
+    StaffJourney j;
+    j.signed_in(StaffPage::Records);
+    kiosk::RecordsSummary r;
+    r.feed = kiosk::FeedState{};
+    r.feed->sequence = 1;
+    r.state = "fresh";
+    j.st.staff->records = r;
+    kiosk::SyncStatus st;
+    st.state = kiosk::SyncStatus::State::Running;
+    st.run = 1;
+    st.version = 1;
+    st.staff_id = "S-1";
+    st.phase = "starting";
+    kiosk::StaffReply started;
+    started.request = j.st.staff->pending = 77;
+    started.kind = kiosk::StaffEffect::Kind::SyncNow;
+    started.outcome = {kiosk::StaffIssue::None, "Sync started", {}};
+    started.sync = st;
+    started.records = r;
+    j.apply(started);
+    st.phase = "reading";
+    st.rows = 16384;
+    st.version = 2;
+    j.apply(kiosk::StaffSyncUpdate{st});
+    draw(j);
+    EXPECT_TRUE(record.has_text(ja() ? "同期中 4 / 7: 行を読み込み中  (16384 行)"
+                                     : "Syncing 4 / 7: reading the rows  (16384 rows)"));
+    EXPECT_FALSE(staff.control(ja() ? "今すぐ同期" : "Sync now"));
+
+    st.state = kiosk::SyncStatus::State::Applied;
+    st.phase.clear();
+    st.rows = 20;
+    st.sequence_from = 1;
+    st.sequence_to = 2;
+    st.trainees_changed = 1;
+    st.version = 3;
+    j.apply(kiosk::StaffSyncUpdate{st});
+    j.st.staff->pending = 0;  // the records' reload, answered below
+    j.st.staff->records->feed->sequence = 2;
+    draw(j);
+    EXPECT_TRUE(record.has_text(ja() ? "✓ 同期しました: 連番 1 → 2  (20 行)"
+                                     : "✓ Synced: sequence 1 → 2  (20 rows)"));
+    EXPECT_TRUE(record.has_text(ja() ? "受講者: 追加 0 · 変更 1 · 削除 0"
+                                     : "Trainees: added 0 · changed 1 · removed 0"));
+    EXPECT_TRUE(record.has_text(ja() ? "連番 2  ·  経過 0.0 h (fresh)"
+                                     : "Sequence 2  ·  age 0.0 h (fresh)"));
+    EXPECT_EQ(touch(j, ja() ? "今すぐ同期" : "Sync now"),
+              (std::vector<StaffInput>{{K::SyncNow, 0, ""}}));
+
+    st.state = kiosk::SyncStatus::State::Failed;
+    st.error = "signature verification failed";
+    st.version = 4;
+    j.apply(kiosk::StaffSyncUpdate{st});
+    j.st.staff->pending = 0;
+    j.st.staff->records->last_error = st.error;  // the reload: the same reason, said once
+    draw(j);
+    EXPECT_FALSE(record.has_text(ja() ? "最後のエラー:" : "Last error:"));
+    EXPECT_TRUE(record.has_text(ja() ? "× 同期できませんでした: signature verification failed"
+                                     : "× Sync failed: signature verification failed"));
+    EXPECT_TRUE(
+        record.has_text(ja() ? "記録は変更されていません" : "The records were not changed"));
+}
+
 TEST_P(StaffScreens, TabsSwitchPages) {
     StaffJourney j;
     j.signed_in(StaffPage::Sessions);
