@@ -129,7 +129,17 @@ bool sync_once(const Config& cfg, DataDir& d, const SourceSyncOptions& o, SyncRe
         return fail(e);
     }
     *imported = true;
-    if (!sync_snapshot(req, d.mirror(), d.audit(), report, err)) return false;
+    if (!sync_snapshot(req, d.mirror(), d.audit(), report, err)) {
+        // The mirror's write lock is held by another sync (the nightly one, or staff's "sync
+        // now" on the kiosk) for longer than the lock timeout: say so plainly (the audited
+        // sync.rejected row keeps SQLite's words and the file).
+        if (err->find("cannot start the import") != std::string::npos &&
+            (err->find("locked") != std::string::npos || err->find("busy") != std::string::npos))
+            *err =
+                "another sync is writing the records now (the nightly kioskctl sync, or sync now "
+                "on the kiosk): nothing was changed; sync again once it has finished";
+        return false;
+    }
     if (pin_after && !o.dry_run) {
         std::string text;
         if (!read_regular_file(key, "public key", 64 * 1024, &text, err)) return false;

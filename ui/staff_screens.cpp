@@ -311,9 +311,9 @@ struct Staff {
                 line(tr(kit, "記録はまだ同期されていません", "No records synced yet"));
             line(fmt::format("{} {}", tr(kit, "最終同期:", "Last sync:"),
                              r.last_sync_at ? kiosk::format_instant(*r.last_sync_at) : "—"));
-            // The last error, unless it is the failed sync's report just below.
+            // The last error, unless it is the failed sync's, reported just below.
             const bool reported = v.sync && v.sync->state == kiosk::SyncStatus::State::Failed &&
-                                  v.sync->error == r.last_error;
+                                  r.last_error_at && *r.last_error_at >= v.sync->started_at;
             if (!r.last_error.empty() && !reported)
                 line(fmt::format("{} {}", tr(kit, "最後のエラー:", "Last error:"), r.last_error),
                      kit.theme.palette.refused);

@@ -192,6 +192,7 @@ private:
     struct StaffSubmit {
         std::string from;  // "staff/pin", "staff/override"
         SteadyClock::time_point at;
+        SteadyClock::time_point answered{};  // the worker's answer reached the loop
     };
     std::optional<StaffSubmit> staff_submit_;
     std::string drawn_view() const;
@@ -376,6 +377,8 @@ bool KioskApp::setup(std::string* err) {
 }
 
 void KioskApp::feed(const Event& e) {
+    if (staff_submit_ && std::holds_alternative<StaffReply>(e))
+        staff_submit_->answered = SteadyClock::now();
     Step s = step(state_, e, clock_.now());
     if (auto* d = std::get_if<Decided>(&e)) {
         auto it = queued_at_.find(d->request);
@@ -598,9 +601,10 @@ void KioskApp::frame(const std::string& shot) {
     }
     if (staff_submit_ && view != staff_submit_->from &&
         !(state_.staff && state_.staff->pending != 0)) {
-        fmt::print("trace staff_submit from={} to={} submitted_ns={} presented_ns={}\n",
-                   staff_submit_->from, view, steady_ns(staff_submit_->at),
-                   steady_ns(SteadyClock::now()));
+        fmt::print(
+            "trace staff_submit from={} to={} submitted_ns={} answered_ns={} presented_ns={}\n",
+            staff_submit_->from, view, steady_ns(staff_submit_->at),
+            steady_ns(staff_submit_->answered), steady_ns(SteadyClock::now()));
         staff_submit_.reset();
     }
     if (presenting_) {

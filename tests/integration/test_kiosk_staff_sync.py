@@ -6,7 +6,11 @@ PIN), open Records and press "sync now":
 (1) a snapshot whose bytes were changed after signing: the failure is on screen with its reason,
     the mirror is untouched (same fingerprint, `kioskctl status` still at sequence 1), and the
     rejection is audited with the staff member as actor;
-(2) the properly signed snapshot (sequence 2): the progress, then the report on screen, the
+(2) the signed snapshot while another sync holds the mirror's write lock (as the nightly
+    `kioskctl sync` holds it while it applies; held here by a second connection for the test's
+    length): the kiosk's sync fails after the lock timeout saying another sync is writing the
+    records, the mirror untouched, decisions meanwhile go on;
+(3) the properly signed snapshot (sequence 2): the progress, then the report on screen, the
     records' sequence 2 on the Records page and in `kioskctl status`, `sync.applied` audited
     with the staff member; a trainee's tap right after is decided as usual.
 argv[1] = build directory. STAFF_SHOTS_DIR keeps the screenshots."""
@@ -15,6 +19,7 @@ import datetime
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -118,9 +123,36 @@ def main():
         check(len(staff_sync) == 1 and staff_sync[0]["outcome"] == "started",
               f"the start of sync now is audited: {staff_sync}")
 
-        # ---- (2) the signed snapshot: applied ---------------------------------------------
+        # ---- (2) another sync holds the mirror's write lock -----------------------------------
         with open(source, "wb") as f:
             f.write(good)
+        lock = sqlite3.connect(data + "/mirror.db", isolation_level=None, timeout=30)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            # Staff start the sync and leave; a trainee taps while it waits for the lock; staff
+            # come back for its report.
+            r = run_script("locked.script", [
+                f"tap {STAFF_CARD}", f"type {STAFF_PIN}\\n", "staff records", "staff sync",
+                "press cancel", f"tap {granted['card_uid']}", "wait sync", f"tap {STAFF_CARD}",
+                f"type {STAFF_PIN}\\n", "staff records", f"shot {tmp}/sync_locked.png", "quit"])
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        check(r.returncode == 0, f"locked script runs: {r.stderr.strip()[-400:]}")
+        fails = [l for l in r.stdout.splitlines() if l.startswith("trace sync failed")]
+        check(len(fails) == 1 and "another sync is writing the records now" in fails[0],
+              f"the kiosk says another sync is writing the records: {fails}")
+        check(sequence() == 1, "kioskctl status still shows sequence 1")
+        decided = [l for l in r.stdout.splitlines() if l.startswith("trace decision_frame")]
+        kv = dict(p.split("=", 1) for p in decided[0].split()[2:]) if decided else {}
+        ended = int(fails[0].split("at_ns=")[1].split()[0]) if fails else 0
+        check(len(decided) == 1 and kv["screen"] == "granted" and int(kv["presented_ns"]) < ended
+              and int(kv["presented_ns"]) - int(kv["queued_ns"]) < 1e9,
+              f"a trainee's tap was decided and on screen while the sync waited: {decided}")
+        rec = records_lines(r.stdout)
+        check(any("sync=failed" in l for l in rec), "staff find the failure on the Records page")
+
+        # ---- (3) the signed snapshot: applied ---------------------------------------------
         r = run_script("good.script", sync_script("sync_ok"))
         check(r.returncode == 0, f"sync script runs: {r.stderr.strip()[-400:]}")
         news = [l.split()[2] for l in r.stdout.splitlines() if l.startswith("trace sync ")]
@@ -142,7 +174,7 @@ def main():
         keep = os.environ.get("STAFF_SHOTS_DIR")
         if keep:
             os.makedirs(keep, exist_ok=True)
-            for shot in ("sync_bad", "sync_ok", "sync_ok_before", "sync_ok_tap"):
+            for shot in ("sync_bad", "sync_locked", "sync_ok", "sync_ok_before", "sync_ok_tap"):
                 shutil.copy(f"{tmp}/{shot}.png", os.path.join(keep, f"staff_{shot}.png"))
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

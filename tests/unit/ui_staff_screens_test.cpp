@@ -253,6 +253,7 @@ TEST_P(StaffScreens, RecordsPageShowsSyncProgressThenItsReport) {
     st.run = 1;
     st.version = 1;
     st.staff_id = "S-1";
+    st.started_at = j.now.wall;
     st.phase = "starting";
     kiosk::StaffReply started;
     started.request = j.st.staff->pending = 77;
@@ -295,7 +296,9 @@ TEST_P(StaffScreens, RecordsPageShowsSyncProgressThenItsReport) {
     st.version = 4;
     j.apply(kiosk::StaffSyncUpdate{st});
     j.st.staff->pending = 0;
-    j.st.staff->records->last_error = st.error;  // the reload: the same reason, said once
+    // The reload: the same failure as the last error, said once.
+    j.st.staff->records->last_error = "signature does not verify";
+    j.st.staff->records->last_error_at = st.started_at;
     draw(j);
     EXPECT_FALSE(record.has_text(ja() ? "最後のエラー:" : "Last error:"));
     EXPECT_TRUE(record.has_text(ja() ? "× 同期できませんでした: signature verification failed"
