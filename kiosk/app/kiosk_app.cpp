@@ -179,11 +179,11 @@ private:
     std::unique_ptr<SessionDesk> session_desk_;
     std::unique_ptr<db::StaffRecordsStore> staff_records_;
     std::unique_ptr<StaffDesk> staff_desk_;
-    // "Sync now": its thread's news waits here for the main loop (this outlives both the worker,
-    // which starts syncs, and the sync's thread, which reports).
-    std::unique_ptr<SourceRecordsSync> records_sync_;
+    // "Sync now": its thread's news waits here for the main loop (declared first, so it outlives
+    // both the worker, which starts syncs, and the sync's thread, which reports).
     std::mutex sync_news_mu_;
     std::vector<SyncStatus> sync_news_;
+    std::unique_ptr<SourceRecordsSync> records_sync_;
     bool wait_sync_ = false;                        // script `wait sync`
     bool sync_quiet();                              // no sync running and its news all fed
     std::vector<ui::StaffControl> staff_controls_;  // as drawn last frame (script `staff WORD`)
