@@ -341,26 +341,34 @@ bool LocalStore::start_session(SessionRecord& rec, Instant now, std::string* err
     }
 }
 
+// The stored end of session `id` while it is still running at `now`; nullopt + *err naming why
+// not (no such session, ended, or past its end). Read inside the caller's write transaction.
+static std::optional<Instant> running_session_end(Database& db, std::int64_t id, Instant now,
+                                                  std::string* err) {
+    auto st = db.prepare("SELECT ended_at, end_reason, ends_at FROM sessions WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) {
+        *err = fmt::format("there is no session #{}", id);
+        return std::nullopt;
+    }
+    if (!st.is_null(0)) {
+        *err = fmt::format("session #{} already ended at {} ({})", id,
+                           format_instant(instant(st.column_int(0))), st.column_text(1));
+        return std::nullopt;
+    }
+    const Instant ends = instant(st.column_int(2));
+    if (ends <= now) {
+        *err = fmt::format("session #{} already ended at {} (expired)", id, format_instant(ends));
+        return std::nullopt;
+    }
+    return ends;
+}
+
 bool LocalStore::end_session(std::int64_t id, Instant now, std::string reason, std::string* err) {
     if (reason.empty()) reason = "ended";
     try {
         Transaction tx(*db_);
-        auto st = db_->prepare("SELECT ended_at, end_reason, ends_at FROM sessions WHERE id = ?");
-        st.bind(1, id);
-        if (!st.step()) {
-            *err = fmt::format("there is no session #{}", id);
-            return false;
-        }
-        if (!st.is_null(0)) {
-            *err = fmt::format("session #{} already ended at {} ({})", id,
-                               format_instant(instant(st.column_int(0))), st.column_text(1));
-            return false;
-        }
-        if (instant(st.column_int(2)) <= now) {
-            *err = fmt::format("session #{} already ended at {} (expired)", id,
-                               format_instant(instant(st.column_int(2))));
-            return false;
-        }
+        if (!running_session_end(*db_, id, now, err)) return false;
         auto up = db_->prepare(
             "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL");
         up.bind(1, secs(now)).bind(2, reason).bind(3, id);
@@ -382,26 +390,11 @@ bool LocalStore::extend_session(std::int64_t id, Instant old_ends_at, Instant ne
     }
     try {
         Transaction tx(*db_);
-        auto st = db_->prepare("SELECT ended_at, end_reason, ends_at FROM sessions WHERE id = ?");
-        st.bind(1, id);
-        if (!st.step()) {
-            *err = fmt::format("there is no session #{}", id);
-            return false;
-        }
-        if (!st.is_null(0)) {
-            *err = fmt::format("session #{} already ended at {} ({})", id,
-                               format_instant(instant(st.column_int(0))), st.column_text(1));
-            return false;
-        }
-        const Instant ends = instant(st.column_int(2));
-        if (ends <= now) {
-            *err =
-                fmt::format("session #{} already ended at {} (expired)", id, format_instant(ends));
-            return false;
-        }
-        if (ends != old_ends_at) {
+        const auto ends = running_session_end(*db_, id, now, err);
+        if (!ends) return false;
+        if (*ends != old_ends_at) {
             *err = fmt::format("session #{} now ends at {}, not {}: it was changed meanwhile", id,
-                               format_instant(ends), format_instant(old_ends_at));
+                               format_instant(*ends), format_instant(old_ends_at));
             return false;
         }
         auto up = db_->prepare(
