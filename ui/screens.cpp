@@ -74,7 +74,9 @@ std::vector<kiosk::Intent> draw_screen(const kiosk::KioskState& state, const UiC
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(display);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-    ImGui::Begin("##screen", nullptr, kScreenFlags | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    ImGui::Begin(
+        "##screen", nullptr,
+        kScreenFlags | ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);
     ScreenKit kit(state, ctx);
     draw_content(kit);
     kit.finish();

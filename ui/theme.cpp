@@ -85,6 +85,15 @@ void Theme::apply(ImGuiStyle& style) const {
     c[ImGuiCol_TextSelectedBg] = vec(p.warning);
     c[ImGuiCol_NavHighlight] = vec(p.border, 0);  // no keyboard-focus frame on a touch kiosk
     c[ImGuiCol_ModalWindowDimBg] = vec(p.text, 0.35f);
+    // Tables (the workspace's results grid): the header on the strip's band, every other row
+    // faintly banded (the others are not filled at all: a filled row costs software GL a frame's
+    // worth of pixels), dark outer lines and light lines between cells.
+    c[ImGuiCol_TableHeaderBg] = vec(p.strip);
+    c[ImGuiCol_TableBorderStrong] = vec(p.border);
+    c[ImGuiCol_TableBorderLight] = vec(p.border, 0.3f);
+    c[ImGuiCol_TableRowBg] = vec(p.background, 0);
+    c[ImGuiCol_TableRowBgAlt] = vec(p.strip, 0.5f);
+    style.CellPadding = ImVec2(px(1.5), px(0.6));
 }
 
 }  // namespace ui

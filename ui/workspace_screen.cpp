@@ -68,6 +68,13 @@ std::string outcome_line(const ScreenKit& kit, const kiosk::QueryStatus& st) {
 
 }  // namespace
 
+int workspace_page_rows(float grid_height, float row_height) {
+    if (!(row_height > 0) || !(grid_height > 0)) return 1;
+    // The header takes one row's height; a page is the whole rows under it.
+    const float n = grid_height / row_height - 1;
+    return std::clamp(static_cast<int>(n), 1, kWorkspaceMaxPageRows);
+}
+
 void WorkspaceView::set_sql(const std::string& sql) {
     std::fill(editor.begin(), editor.end(), '\0');
     std::memcpy(editor.data(), sql.data(), std::min(sql.size(), editor.size() - 1));
@@ -94,7 +101,7 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
     const float control = kit.theme.control_px();
     const float top = kit.y, left = kit.left, right = kit.right, bottom = kit.bottom;
     const float split = left + (right - left) * 0.28f;
-    const float upper_bottom = top + (bottom - top) * 0.42f;
+    const float upper_bottom = top + (bottom - top) * 0.36f;
     ImFont* body = kit.fonts.body;
     // The kiosk's screens never scroll; the examples list and the grid do, with touch-wide bars.
     ImGui::PushStyleVar(ImGuiStyleVar_ScrollbarSize, kit.theme.px(6));
@@ -197,19 +204,25 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
         ImGui::TextUnformatted(view.submit_error.c_str());
     }
 
-    // The grid: one page of rows, with the page controls under it.
+    // The grid: one page of rows, with the page controls under it. A page is as many rows as
+    // the grid shows, so nothing in it scrolls up or down (Next / Previous page instead); only a
+    // result wider than the screen scrolls sideways.
     const float grid_top = upper_bottom + gap;
     const float grid_bottom = bottom - control - gap * 0.5f;
     if (!st.columns.empty()) {
-        const auto rows = ws.page(view.first_row, kWorkspacePageRows);
+        const ImVec2 cell_pad = ImGui::GetStyle().CellPadding;
+        const float row_h = body->FontSize + 2 * cell_pad.y + 1;  // + the line between rows
+        const float grid_h = grid_bottom - grid_top;
+        // A result wider than the grid has a scroll bar under its rows (known from the last frame).
+        view.page_rows =
+            workspace_page_rows(grid_h - (view.grid_wide ? kit.theme.px(6) : 0), row_h);
+        const auto rows = ws.page(view.first_row, view.page_rows);
         ImGui::SetCursorScreenPos(ImVec2(left, grid_top));
-        ImGui::BeginChild("grid", ImVec2(right - left, grid_bottom - grid_top), false,
-                          ImGuiWindowFlags_HorizontalScrollbar);
         const int ncol = static_cast<int>(std::min<size_t>(st.columns.size(), 64));
         if (ImGui::BeginTable("rows", ncol + 1,
                               ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
-                                  ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
-                                  ImGuiTableFlags_SizingFixedFit)) {
+                                  ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit,
+                              ImVec2(right - left, grid_h))) {
             ImGui::TableSetupScrollFreeze(1, 1);
             ImGui::TableSetupColumn("#");
             for (int c = 0; c < ncol; ++c) {
@@ -236,19 +249,19 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
                     }
                 }
             }
+            view.grid_wide = ImGui::GetScrollMaxX() > 0;  // the table's own scrolling window
             ImGui::EndTable();
         }
-        ImGui::EndChild();
-        const std::int64_t last = std::min(st.rows, view.first_row + kWorkspacePageRows);
+        const std::int64_t last = std::min(st.rows, view.first_row + view.page_rows);
         const float page_y = bottom - control;
         if (button(kit, view, WorkspaceAction::PreviousPage, "prev", kit.s[Text::WorkspacePrevious],
                    ImVec2(left, page_y), view.first_row > 0, false)) {
-            view.first_row = std::max<std::int64_t>(0, view.first_row - kWorkspacePageRows);
+            view.first_row = std::max<std::int64_t>(0, view.first_row - view.page_rows);
             action = WorkspaceAction::PreviousPage;
         }
         if (button(kit, view, WorkspaceAction::NextPage, "next", kit.s[Text::WorkspaceNext],
                    ImVec2(left + control * 2.2f, page_y), last < st.rows, false)) {
-            view.first_row += kWorkspacePageRows;
+            view.first_row += view.page_rows;
             action = WorkspaceAction::NextPage;
         }
         const std::string range = st.rows == 0 ? std::string(kit.s[Text::WorkspaceNoRows])

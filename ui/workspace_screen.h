@@ -21,8 +21,14 @@ struct WorkspaceExample {
     std::string title_ja, title_en, sql;
 };
 
-inline constexpr int kWorkspacePageRows = 20;
+// A page of the results grid is as many rows as the grid shows (workspace_page_rows), at most
+// this many.
+inline constexpr int kWorkspaceMaxPageRows = 100;
 inline constexpr std::size_t kWorkspaceEditorBytes = 16 * 1024;
+
+// How many rows a grid GRID_HEIGHT pixels high shows under its header, ROW_HEIGHT each: 1 to
+// kWorkspaceMaxPageRows.
+int workspace_page_rows(float grid_height, float row_height);
 
 // What the user did this frame (besides typing), for tests and scripts.
 enum class WorkspaceAction { None, Run, Cancel, Example, PreviousPage, NextPage };
@@ -41,6 +47,8 @@ struct WorkspaceView {
     WorkspaceView() : editor(kWorkspaceEditorBytes, '\0') {}
     std::vector<char> editor;                // the SQL editor's text, NUL-terminated
     std::int64_t first_row = 0;              // the grid's first row
+    int page_rows = 1;                       // rows in a page: what the grid showed last frame
+    bool grid_wide = false;                  // the last frame's grid scrolled sideways
     std::uint64_t shown_id = 0;              // the query the grid shows (a new one starts at row 0)
     std::string submit_error;                // why the last Run was not started
     std::vector<WorkspaceControl> controls;  // this frame's, enabled ones only

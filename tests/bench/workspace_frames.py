@@ -5,7 +5,8 @@ The real `kiosk` under Xvfb (1920x1080, Mesa) on demo data: a script taps a gran
 presses Start (the SessionDesk opens the workspace), then xdotool types the query into the
 editor and clicks Run, and later clicks Next through the grid; the kiosk's --trace prints each
 frame's time (begin_frame -> end_frame, the buffer swap included) while the workspace is on
-screen. Usage: workspace_frames.py BUILD_DIR [--patients N] [--pages N]"""
+screen. Usage: workspace_frames.py BUILD_DIR [--patients N] [--pages N] [--shot PNG] (--shot: the
+screen after paging, taken from the X server with ImageMagick's `import`, to look at)"""
 import argparse
 import os
 import queue
@@ -54,6 +55,7 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--patients", type=int, default=2000)
     ap.add_argument("--pages", type=int, default=40)
+    ap.add_argument("--shot", help="write the screen after paging to this PNG")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     kioskctl = os.path.join(build, "bin", "kioskctl")
@@ -128,6 +130,8 @@ def main():
                 if line.startswith("trace frame_us="):
                     frames.append(line)
             paging = [f for f in frames if " running=0 " in f]
+            if a.shot:
+                subprocess.run(["import", "-window", "root", a.shot], env=env, check=True)
             last_row = max(int(f.split("first_row=")[1]) for f in frames)
         finally:
             k.terminate()

@@ -126,13 +126,18 @@ TEST_P(WorkspaceScreen, AnExampleRunsAndItsRowsArePaged) {
     ASSERT_EQ(st.outcome, kiosk::QueryOutcome::Done) << st.message;
     ASSERT_GT(st.rows, 40);
     const std::string n = std::to_string(st.rows);
-    EXPECT_TRUE(record_.has_text(
-        ui::fill(s()[ui::Text::WorkspaceRange], {{"from", "1"}, {"to", "20"}, {"n", n}})));
+    // A page is what the grid shows at this screen size, with no scrolling inside it.
+    const int page = view_.page_rows;
+    ASSERT_GE(page, 5) << "the grid shows a useful page at 1920x1080";
+    ASSERT_GT(st.rows, 2 * page);
+    EXPECT_TRUE(record_.has_text(ui::fill(
+        s()[ui::Text::WorkspaceRange], {{"from", "1"}, {"to", std::to_string(page)}, {"n", n}})));
     EXPECT_TRUE(record_.has_text("change_since_previous")) << "column headers";
     EXPECT_EQ(touch(WorkspaceAction::NextPage),
               std::vector<WorkspaceAction>{WorkspaceAction::NextPage});
-    EXPECT_TRUE(record_.has_text(
-        ui::fill(s()[ui::Text::WorkspaceRange], {{"from", "21"}, {"to", "40"}, {"n", n}})));
+    EXPECT_TRUE(record_.has_text(ui::fill(
+        s()[ui::Text::WorkspaceRange],
+        {{"from", std::to_string(page + 1)}, {"to", std::to_string(2 * page)}, {"n", n}})));
     EXPECT_EQ(touch(WorkspaceAction::PreviousPage),
               std::vector<WorkspaceAction>{WorkspaceAction::PreviousPage});
     EXPECT_EQ(view_.first_row, 0);
@@ -221,3 +226,13 @@ INSTANTIATE_TEST_SUITE_P(BothLanguages, WorkspaceScreen,
                          });
 
 }  // namespace
+
+TEST(WorkspacePageRows, APageIsTheWholeRowsUnderTheHeader) {
+    EXPECT_EQ(ui::workspace_page_rows(400, 40), 9);  // 10 rows' height: the header and 9
+    EXPECT_EQ(ui::workspace_page_rows(439, 40), 9);  // a part row is not shown
+    EXPECT_EQ(ui::workspace_page_rows(440, 40), 10);
+    EXPECT_EQ(ui::workspace_page_rows(50, 40), 1);  // always at least one row
+    EXPECT_EQ(ui::workspace_page_rows(0, 40), 1);
+    EXPECT_EQ(ui::workspace_page_rows(400, 0), 1);
+    EXPECT_EQ(ui::workspace_page_rows(1e9f, 1), ui::kWorkspaceMaxPageRows);
+}
