@@ -309,6 +309,53 @@ TEST_F(SqlWorkspaceTest, EachGuardLayerAloneStopsWritesToTheDatabase) {
     EXPECT_FALSE(read_bytes(copy) == before);
 }
 
+// Defensive mode (the hardening layer) alone, on a writable copy opened read-write with every
+// other layer off: a query that turns on writable_schema still cannot rewrite the schema. With
+// no layer at all the same statements do rewrite it, so the test is not vacuous.
+TEST_F(SqlWorkspaceTest, DefensiveModeAloneKeepsTheSchemaFromBeingRewritten) {
+    const std::string copy = local_ / "copy.sqlite";
+    std::filesystem::copy_file(db_path_, copy);
+    ::chmod(copy.c_str(), 0644);
+    const std::string before = read_bytes(copy);
+    const std::string rewrite =
+        "UPDATE sqlite_schema SET sql = 'CREATE TABLE meta (x)' WHERE name = 'meta'";
+    WorkspaceGuards hardening_only{false, false, false, false, false, true};
+    {
+        auto ws = open({}, copy, hardening_only);
+        ASSERT_TRUE(ws);
+        ws->run("PRAGMA writable_schema = ON");
+        auto st = ws->run(rewrite);
+        EXPECT_EQ(st.outcome, QueryOutcome::Failed) << st.message;
+        EXPECT_NE(st.message.find("may not be modified"), std::string::npos) << st.message;
+    }
+    EXPECT_TRUE(read_bytes(copy) == before) << "defensive mode alone: the file changed";
+    WorkspaceGuards none{false, false, false, false, false, false};
+    {
+        auto ws = open({}, copy, none);
+        ASSERT_TRUE(ws);
+        ws->run("PRAGMA writable_schema = ON");
+        auto st = ws->run(rewrite);
+        EXPECT_EQ(st.outcome, QueryOutcome::Done) << st.message;
+    }
+    EXPECT_FALSE(read_bytes(copy) == before) << "with no layer the schema is rewritten";
+}
+
+// Extension loading is off on every connection, whatever layers are on: with all of them off,
+// load_extension() is still refused (SQLite's own "not authorized"), and nothing is loaded.
+TEST_F(SqlWorkspaceTest, ExtensionLoadingIsOffEvenWithEveryOtherLayerOff) {
+    const std::string copy = local_ / "copy.sqlite";
+    std::filesystem::copy_file(db_path_, copy);
+    ::chmod(copy.c_str(), 0644);
+    WorkspaceGuards none{false, false, false, false, false, false};
+    auto ws = open({}, copy, none);
+    ASSERT_TRUE(ws);
+    for (const char* lib : {"libc.so.6", "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0"}) {
+        auto st = ws->run(std::string("SELECT load_extension('") + lib + "')");
+        EXPECT_EQ(st.outcome, QueryOutcome::Failed) << lib;
+        EXPECT_NE(st.message.find("not authorized"), std::string::npos) << st.message;
+    }
+}
+
 TEST_F(SqlWorkspaceTest, EachEscapeIsStoppedByTwoLayersAlone) {
     const std::string copy = local_ / "copy.sqlite";
     std::filesystem::copy_file(db_path_, copy);
