@@ -2,7 +2,8 @@
 """The kiosk's demo (issue 8 item 7): headless, scripts/demo_tour.py writes a PNG of every screen
 of the tour (idle, granted, each kind of refusal, session, warning, extended, English) and prints their
 paths; with a display, `kiosk --demo --windowed` taps its demo cards on keys 1-9 (real key presses
-through xdotool). argv[1] = build directory."""
+through xdotool), and the demo's session is the built-in workspace on screen (a query typed, run
+and its row shown, then End session). argv[1] = build directory."""
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
-from test_kiosk_e2e import Kiosk  # noqa: E402
+from test_kiosk_e2e import Kiosk, click, type_text  # noqa: E402
 from xvfb_display import XvfbDisplay  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -46,11 +47,32 @@ def main():
                 time.sleep(0.2)
                 subprocess.run(["xdotool", "key", "1"], env=env, check=True)
                 k.wait_screen("granted")
+                # The demo's session is the built-in workspace, on screen: Start, a query typed
+                # into its editor and run, its row on screen, then End session.
+                click(x, k.control("start"))
+                k.expect("trace workspace opened")
+                k.wait_screen("session")
+                if " ws_editor@" not in k.screen:
+                    k.expect("trace screen session ", where=" ws_editor@")
+                click(x, k.control("ws_editor"))
+                # Digits and '(' (Shift+9) are typing here, not the tray's card keys.
+                type_text(x, "SELECT count(*) AS n FROM patients LIMIT 1")
+                time.sleep(0.3)
+                click(x, k.control("ws_run"))
+                done = k.expect("trace workspace query ", where="outcome=done", timeout=30)
+                assert " rows=1 " in done, done
+                if " ws_run@" not in k.screen:  # Run is offered again
+                    k.expect("trace screen session ", where=" ws_run@")
+                click(x, k.control("end_session"))
+                k.expect("trace workspace closed")
+                k.wait_screen("session_ended")
+                k.wait_screen("idle", timeout=30)
                 subprocess.run(["xdotool", "key", "5"], env=env, check=True)
                 k.wait_screen("refused")
             finally:
                 k.stop()
-    print(f"kiosk demo: {len(paths)} tour pictures; keys 1 and 5 tapped demo cards in the window")
+    print(f"kiosk demo: {len(paths)} tour pictures; keys 1 and 5 tapped demo cards in the window; "
+          "the demo's session ran a query in the built-in workspace")
 
 
 if __name__ == "__main__":
