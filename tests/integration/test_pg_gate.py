@@ -163,10 +163,31 @@ with PgServer() as pg:
     # ---- close: NOLOGIN, open connection cut, no login after ------------------------------------
     proc = hold_connection(pg, g)
     sid = s["session"]["id"]
+    # The server logs the gate's statements for this close (new sessions of the gate role), so
+    # that their order can be read back: NOLOGIN committed, then the backends terminated, then a
+    # fresh count.
+    pg.psql("ALTER ROLE kiosk_gate SET log_statement = 'all'", check=True)
+    log_from = os.path.getsize(pg.log)
     t0 = time.monotonic()
     p = kc(A, conf, "session", "end", str(sid))
     took = time.monotonic() - t0
     h.check(p.returncode == 0, f"session end: {p.stdout.strip()} {p.stderr.strip()}")
+    pg.psql("ALTER ROLE kiosk_gate RESET log_statement", check=True)
+    with open(pg.log, errors="replace") as f:
+        f.seek(log_from)
+        said = [l for l in f.read().splitlines() if "statement: " in l or "execute " in l]
+    def first(word, after=-1):
+        return next((i for i, l in enumerate(said) if i > after and word in l), None)
+    nologin = first('ALTER ROLE "trainee_D-0001" WITH NOLOGIN PASSWORD NULL')
+    commit = first("COMMIT", nologin if nologin is not None else len(said))
+    terminate = first("pg_terminate_backend", commit if commit is not None else len(said))
+    recount = first("SELECT count(*) FROM pg_stat_activity", terminate if terminate is not None else len(said))
+    h.check(None not in (nologin, commit, terminate, recount),
+            f"the close in the server's log: NOLOGIN, COMMIT, then pg_terminate_backend, then a fresh count "
+            f"(statements {nologin}, {commit}, {terminate}, {recount} of the close)"
+            + ("" if None not in (nologin, commit, terminate, recount) else f": {said[:16]}"))
+    h.check(first("pg_terminate_backend") == terminate,
+            "no backend is terminated before NOLOGIN is committed")
     ok, err = cut(proc)
     h.check(ok and ("terminat" in err or "closed" in err), f"the open connection is cut at the end ({took:.2f}s): {err[:120]}")
     h.check(role_row(pg, "trainee_D-0001") == "f|t", "the role is NOLOGIN without a password after the end")
