@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -25,7 +26,6 @@
 
 namespace kiosk::db {
 namespace {
-
 constexpr std::string_view kStoreName = "mirror.db";
 
 // Instants are stored as unix seconds; dates as `YYYY-MM-DD` text.
@@ -507,6 +507,99 @@ private:
 
 }  // namespace
 
+namespace {
+
+// A first sync's trainees whose numbers came out of order, held in memory until the end of the
+// read and then inserted sorted by number. Their digest is updated in memory while later runs of
+// their rows add to it, so each is written once, final. 40 bytes a trainee plus its number, name
+// and affiliation. Bounded: past kMaxBytes, or for a value that does not fit, add() refuses and
+// the caller stages the trainee in SQLite instead.
+class HeldTrainees {
+public:
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    static constexpr size_t kMaxBytes = size_t{48} << 20;
+
+    struct Row {
+        std::string_view trainee_no, name, affiliation;
+        std::optional<Date> request_accepted_on, user_since;
+        Digest digest;
+    };
+
+    // The trainee's id for set_digest(); kNone when it cannot be held.
+    std::uint32_t add(const FeedRow& r, const Digest& digest) {
+        const size_t text = r.trainee_no.size() + r.name.size() + r.affiliation.size();
+        if (r.trainee_no.size() > 0xFFFF || r.name.size() > 0xFFFF ||
+            r.affiliation.size() > 0xFFFF || held_.size() >= kNone ||
+            text_.size() + text > 0xFFFFFFFFu || bytes() + sizeof(Held) + text > kMaxBytes)
+            return kNone;
+        Held h{};
+        h.at = static_cast<std::uint32_t>(text_.size());
+        h.no_size = static_cast<std::uint16_t>(r.trainee_no.size());
+        h.name_size = static_cast<std::uint16_t>(r.name.size());
+        h.affiliation_size = static_cast<std::uint16_t>(r.affiliation.size());
+        h.accepted = day_of(r.request_accepted_on);
+        h.since = day_of(r.user_since);
+        h.digest = digest;
+        text_.append(r.trainee_no).append(r.name).append(r.affiliation);
+        held_.push_back(h);
+        return static_cast<std::uint32_t>(held_.size() - 1);
+    }
+    void set_digest(std::uint32_t id, const Digest& d) { held_[id].digest = d; }
+
+    size_t size() const { return held_.size(); }
+    // Sorts by trainee number (memcmp order, as SQLite's BINARY collation); ids are void after.
+    void sort() {
+        std::sort(held_.begin(), held_.end(),
+                  [this](const Held& a, const Held& b) { return number(a) < number(b); });
+    }
+    Row row(size_t i) const {
+        const Held& h = held_[i];
+        const std::string_view t(text_);
+        return {number(h),
+                t.substr(h.at + h.no_size, h.name_size),
+                t.substr(h.at + h.no_size + h.name_size, h.affiliation_size),
+                date_of(h.accepted),
+                date_of(h.since),
+                h.digest};
+    }
+    void clear() {
+        std::vector<Held>().swap(held_);
+        std::string().swap(text_);
+    }
+
+private:
+    static constexpr std::int32_t kNoDate = std::numeric_limits<std::int32_t>::min();
+    struct Held {
+        std::uint32_t at;
+        std::uint16_t no_size, name_size, affiliation_size;
+        std::int32_t accepted, since;
+        Digest digest;
+    };
+    static std::int32_t day_of(const std::optional<Date>& d) {
+        return d ? static_cast<std::int32_t>(d->time_since_epoch().count()) : kNoDate;
+    }
+    static std::optional<Date> date_of(std::int32_t day) {
+        if (day == kNoDate) return std::nullopt;
+        return Date{std::chrono::days{day}};
+    }
+    std::string_view number(const Held& h) const {
+        return std::string_view(text_).substr(h.at, h.no_size);
+    }
+    // What is held, counting the next growth of the vector and of the text arena.
+    size_t bytes() const {
+        const size_t rows =
+            held_.size() == held_.capacity() ? 2 * held_.capacity() + 1 : held_.capacity();
+        const size_t text =
+            text_.size() + 1024 > text_.capacity() ? 2 * text_.capacity() + 1024 : text_.capacity();
+        return rows * sizeof(Held) + text;
+    }
+
+    std::vector<Held> held_;
+    std::string text_;
+};
+
+}  // namespace
+
 struct SnapshotImport::Impl {
     Database& db;
     bool open = true;
@@ -534,6 +627,7 @@ struct SnapshotImport::Impl {
         // its staged trainee row's rowid, whose digest is rewritten when later runs add to it.
         std::int64_t staged_row = 0;
         std::uint32_t held_trainee = HeldCertificates::kNone;  // direct mode: in `held`
+        std::uint32_t held_row = HeldTrainees::kNone;          // direct mode: in `held_trainees`
     };
     TraineeMap<TraineeState> states;
     int pass = 1;
@@ -726,24 +820,32 @@ struct SnapshotImport::Impl {
         return db.last_insert_rowid();
     }
     // Direct mode writes a trainee into main.trainees while the trainee numbers come in order;
-    // from the first one out of order on, the rest are staged (with the digest of their first
-    // run, rewritten at the end for those whose rows resume later) and inserted in key order by
-    // one statement at the end. Returns whether it was written (else *staged_row is its rowid in
-    // the staging table).
+    // from the first one out of order on, the rest are held in memory (HeldTrainees: their
+    // digest is completed there when later runs add to it) and inserted in key order at the end.
+    // A trainee that cannot be held (past the memory bound) is staged with the digest of its
+    // first run, rewritten at the end when its rows resume later, and inserted in key order by
+    // one statement at the end.
     std::string last_trainee_no;
-    bool trainees_unordered = false;
+    bool trainees_unordered = false, trainees_staged = false;
     std::optional<Statement> stage_trainee;
+    HeldTrainees held_trainees;
 
-    bool put_first_trainee(const StoredRow& r, const Digest& digest, std::int64_t* staged_row) {
+    void put_first_trainee(const StoredRow& r, const FeedRow& row, const Digest& digest,
+                           TraineeState* st) {
         if (!trainees_unordered) {
             if (last_trainee_no.empty() || r.trainee_no > last_trainee_no) {
                 last_trainee_no.assign(r.trainee_no);
                 put_trainee(r, digest);
-                return true;
+                st->written = true;
+                return;
             }
             trainees_unordered = true;
-            stage_trainee.emplace(db.prepare(fmt::format(kInsertTrainee, "temp.stage_")));
         }
+        st->held_row = held_trainees.add(row, digest);
+        if (st->held_row != HeldTrainees::kNone) return;
+        if (!stage_trainee)
+            stage_trainee.emplace(db.prepare(fmt::format(kInsertTrainee, "temp.stage_")));
+        trainees_staged = true;
         auto& t = *stage_trainee;
         std::string blob = digest_blob(digest);
         t.bind_static(1, r.trainee_no)
@@ -754,8 +856,36 @@ struct SnapshotImport::Impl {
             .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
         t.run();
         t.reset();
-        *staged_row = db.last_insert_rowid();
-        return false;
+        st->staged_row = db.last_insert_rowid();
+    }
+
+    // Direct mode, at the end: the held trainees sorted by number, then the staged ones, into
+    // main.trainees.
+    void insert_held_trainees() {
+        held_trainees.sort();
+        std::optional<std::string> accepted, since;
+        auto& t = insert_trainee;
+        for (size_t i = 0; i < held_trainees.size(); ++i) {
+            const auto h = held_trainees.row(i);
+            accepted = date_text(h.request_accepted_on);
+            since = date_text(h.user_since);
+            std::string blob = digest_blob(h.digest);
+            t.bind_static(1, h.trainee_no)
+                .bind_static(2, h.name)
+                .bind_static(3, h.affiliation)
+                .bind(4, accepted)
+                .bind(5, since)
+                .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
+            t.run();
+            t.reset();
+        }
+        held_trainees.clear();
+        if (trainees_staged)
+            db.exec(
+                "INSERT INTO main.trainees (trainee_no, name, affiliation, "
+                "request_accepted_on, user_since, digest) SELECT trainee_no, name, "
+                "affiliation, request_accepted_on, user_since, digest FROM "
+                "temp.stage_trainees ORDER BY trainee_no");
     }
 
     // Direct mode writes into main.certificates while the certificate numbers come in order
@@ -852,7 +982,7 @@ struct SnapshotImport::Impl {
             st.in_file = true;
             if (!st.in_mirror) ++trainees_new;
             if (direct) {
-                st.written = put_first_trainee(rows.front(), run_digest, &st.staged_row);
+                put_first_trainee(rows.front(), first, run_digest, &st);
             } else if (stage_early && !(st.stored && *st.stored == run_digest)) {
                 st.staged_row = put_trainee(rows.front(), run_digest);
                 write = true;
@@ -876,32 +1006,33 @@ struct SnapshotImport::Impl {
         if (direct && certificates_unordered) insert_held_certificates();
         if (direct) {
             // The trainees whose rows resumed after other trainees': their digest is the sum
-            // over all their runs, in main.trainees (written at their first run) or staged.
-            auto upd_main = db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?");
-            std::optional<Statement> upd_staged;
-            if (trainees_unordered)
-                upd_staged.emplace(
-                    db.prepare("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?"));
+            // over all their runs, in main.trainees (written at their first run), held or staged.
+            std::optional<Statement> upd_main, upd_staged;
             for (const auto& [no, st] : states) {
                 if (!st.split) continue;
+                if (st.held_row != HeldTrainees::kNone) {
+                    held_trainees.set_digest(st.held_row, st.file);
+                    continue;
+                }
                 std::string blob = digest_blob(st.file);
                 if (st.written) {
-                    upd_main.bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
-                    upd_main.run();
-                    upd_main.reset();
+                    if (!upd_main)
+                        upd_main.emplace(
+                            db.prepare("UPDATE main.trainees SET digest = ? WHERE trainee_no = ?"));
+                    upd_main->bind_blob(1, blob.data(), static_cast<int>(blob.size())).bind(2, no);
+                    upd_main->run();
+                    upd_main->reset();
                 } else {
+                    if (!upd_staged)
+                        upd_staged.emplace(db.prepare(
+                            "UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?"));
                     upd_staged->bind_blob(1, blob.data(), static_cast<int>(blob.size()))
                         .bind(2, st.staged_row);
                     upd_staged->run();
                     upd_staged->reset();
                 }
             }
-            if (trainees_unordered)
-                db.exec(
-                    "INSERT INTO main.trainees (trainee_no, name, affiliation, "
-                    "request_accepted_on, user_since, digest) SELECT trainee_no, name, "
-                    "affiliation, request_accepted_on, user_since, digest FROM "
-                    "temp.stage_trainees ORDER BY trainee_no");
+            if (trainees_unordered) insert_held_trainees();
         } else {
             // Staged early: a split trainee's digest is its sum over every run; one that ends up
             // equal to the mirror leaves the staging tables.

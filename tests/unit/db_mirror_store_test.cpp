@@ -614,43 +614,67 @@ TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
     EXPECT_EQ(d.trainees_added, 1);
 }
 
-// A first sync whose certificate numbers come out of order holds those rows in memory and
-// inserts them sorted at the end; a row it cannot hold (here: past the 4,096 distinct providers
-// it keeps) is staged in SQLite and inserted from there. Both kinds reach the mirror, whole and
-// with the trainee's digest right.
+// A first sync whose trainee and certificate numbers come out of order holds those rows in memory
+// and inserts them sorted at the end; a row it cannot hold (here: a certificate past the 4,096
+// distinct providers it keeps, a trainee whose name is longer than 65,535 bytes) is staged in
+// SQLite and inserted from there. Every kind reaches the mirror whole, and the digest of a trainee
+// whose rows resume later in the file (held, staged or written at once) covers all its rows.
 TEST_F(MirrorStoreTest, AFirstSyncOutOfOrderHoldsTheRowsItCanAndStagesTheRest) {
     MirrorStore m(path_, true);
     constexpr int kTrainees = 3000;
-    std::vector<FeedRow> rows;
-    for (int i = 0; i < kTrainees; ++i) {  // numbers descend: every row is out of order
-        const std::string no = fmt::format("T-{:05}", kTrainees - i);
+    auto name_of = [](int i) {
+        return i % 50 == 10 || i % 50 == 13 ? std::string(70000, 'n') + std::to_string(i)
+                                            : fmt::format("Name {}", i);
+    };
+    std::vector<FeedRow> rows, later;
+    // T-99998 and T-99999 come in order (written at once), the rest in descending order (held,
+    // or staged when the name is too long); every tenth trainee's rows resume at the end.
+    for (int i = -2; i < kTrainees; ++i) {
+        const std::string no =
+            i < 0 ? fmt::format("T-{}", 100000 + i) : fmt::format("T-{:05}", kTrainees - i);
         auto a = make_row(no, fmt::format("C-{:05}", kTrainees - i), Course::Other, "2024-02-01", 0,
                           true);
-        a.cert.provider = fmt::format("Provider {}", 2 * i);
+        a.name = name_of(i);
+        a.cert.provider = fmt::format("Provider {}", 2 * i + 4);
         auto b = make_row(no, fmt::format("B-{:05}", kTrainees - i), Course::Overview, "2024-03-01",
                           1, false);
-        b.cert.provider = fmt::format("Provider {}", 2 * i + 1);
+        b.name = a.name;
+        b.cert.provider = fmt::format("Provider {}", 2 * i + 5);
         rows.push_back(a);
         rows.push_back(b);
+        if (i % 10 == 0 || i < 0) {  // a third row after every other trainee's: split
+            auto c = make_row(no, fmt::format("A-{:05}", kTrainees - i), Course::SystemOperation,
+                              "2024-04-01", 2, false);
+            c.name = a.name;
+            later.push_back(c);
+        }
     }
+    rows.insert(rows.end(), later.begin(), later.end());
     auto d = apply(m, rows, 1);
-    EXPECT_EQ(d.trainees_added, kTrainees);
-    EXPECT_EQ(d.certificates_added, 2 * kTrainees);
+    EXPECT_EQ(d.trainees_added, kTrainees + 2);
+    EXPECT_EQ(d.certificates_added, static_cast<std::int64_t>(rows.size()));
     std::string err;
-    for (int i = 0; i < kTrainees; i += 97) {
-        const std::string no = fmt::format("T-{:05}", kTrainees - i);
+    for (int i = -2; i < kTrainees; i += (i < 20 ? 1 : 97)) {
+        const std::string no =
+            i < 0 ? fmt::format("T-{}", 100000 + i) : fmt::format("T-{:05}", kTrainees - i);
         std::optional<Trainee> got;
         ASSERT_TRUE(m.find_trainee(no, &got, &err)) << err;
         ASSERT_TRUE(got) << no;
-        ASSERT_EQ(got->certificates.size(), 2u) << no;
+        EXPECT_EQ(got->name, name_of(i));
+        const bool split = i % 10 == 0 || i < 0;
+        ASSERT_EQ(got->certificates.size(), split ? 3u : 2u) << no;
         EXPECT_EQ(got->certificates[0].certificate_no, fmt::format("C-{:05}", kTrainees - i));
-        EXPECT_EQ(got->certificates[0].provider, fmt::format("Provider {}", 2 * i));
+        EXPECT_EQ(got->certificates[0].provider, fmt::format("Provider {}", 2 * i + 4));
         EXPECT_EQ(got->certificates[0].course, Course::Other);
         EXPECT_EQ(got->certificates[1].certificate_no, fmt::format("B-{:05}", kTrainees - i));
-        EXPECT_EQ(got->certificates[1].provider, fmt::format("Provider {}", 2 * i + 1));
+        EXPECT_EQ(got->certificates[1].provider, fmt::format("Provider {}", 2 * i + 5));
         EXPECT_EQ(got->certificates[1].completed_on, *parse_date("2024-03-01"));
+        if (split) {
+            EXPECT_EQ(got->certificates[2].certificate_no, fmt::format("A-{:05}", kTrainees - i));
+            EXPECT_EQ(got->certificates[2].course, Course::SystemOperation);
+        }
     }
-    // Unchanged a night later: nothing differs.
+    // Unchanged a night later: nothing differs (every stored digest is the snapshot's).
     auto again = apply(m, rows, 2);
     EXPECT_EQ(again.certificates_added + again.certificates_changed + again.certificates_removed +
                   again.trainees_changed,
