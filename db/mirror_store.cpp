@@ -65,6 +65,32 @@ CREATE INDEX certificates_by_trainee ON certificates(trainee_no, file_order);
     R"sql(
 ALTER TABLE trainees ADD COLUMN digest BLOB;
 )sql",
+    // 3: certificates keyed by (trainee_no, file_order), the order a lookup reads them in, so
+    // that no secondary index has to be built and kept (a first sync built it over every row
+    // and wrote it into the WAL). Rows are copied as they are, digests included. Two
+    // rows at one place of one trainee cannot come from a sync (the digest check already
+    // refuses such a trainee); one of them is dropped, which keeps that trainee refused until
+    // a sync rewrites it. The key's columns come first: SQLite 3.40's integrity_check reports
+    // NOT NULL columns after a WITHOUT ROWID table's key as NULL when the key is not leftmost.
+    R"sql(
+CREATE TABLE certificates_3 (
+    trainee_no TEXT NOT NULL,
+    file_order INTEGER NOT NULL,   -- position among the trainee's rows in the snapshot
+    certificate_no TEXT NOT NULL,
+    course TEXT NOT NULL,          -- OVERVIEW / SYSOP / OTHER
+    course_code TEXT NOT NULL,     -- as written in the feed
+    provider TEXT NOT NULL,
+    completed_on TEXT NOT NULL,
+    status TEXT NOT NULL,          -- issued / lost / not_obtained / revoked
+    PRIMARY KEY (trainee_no, file_order)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO certificates_3 (trainee_no, file_order, certificate_no, course,
+    course_code, provider, completed_on, status)
+    SELECT trainee_no, file_order, certificate_no, course, course_code, provider, completed_on,
+        status FROM certificates ORDER BY trainee_no, file_order;
+DROP TABLE certificates;
+ALTER TABLE certificates_3 RENAME TO certificates;
+)sql",
 };
 
 // Page cache of main and of temp (the staging tables) during an import. Measured on 1,000,000
@@ -361,8 +387,8 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 // that is every changed trainee: no second read). The unchanged trainees (most of them, most
 // nights) are never written anywhere.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
-// main tables, inside the same transaction (certificates out of key order are held in memory and
-// inserted sorted at the end), and the secondary index is built once at the end.
+// main tables, inside the same transaction (trainees and certificates out of key order are held in
+// memory and inserted sorted at the end).
 
 namespace {
 
@@ -377,11 +403,11 @@ constexpr std::string_view kInsertCertificate =
 
 namespace {
 
-// A first sync's certificates whose numbers came out of order, held in memory until the end of
-// the read, then sorted by number for one ordered insert. 24 bytes a row plus its certificate
-// number: the trainee number is held once per trainee, and the few distinct courses, course
-// codes, providers and statuses once each. Bounded: past kMaxBytes, or for a value that does not
-// fit, add() refuses and the caller stages the row in SQLite instead.
+// A first sync's certificates whose keys (trainee number, file order) came out of order, held in
+// memory until the end of the read, then sorted by key for one ordered insert. 24 bytes a row plus
+// its certificate number: the trainee number is held once per trainee, and the few distinct
+// courses, course codes, providers and statuses once each. Bounded: past kMaxBytes, or for a value
+// that does not fit, add() refuses and the caller stages the row in SQLite instead.
 class HeldCertificates {
 public:
     static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
@@ -422,16 +448,23 @@ public:
     }
 
     size_t size() const { return held_.size(); }
-    // Sorts the rows by certificate number (memcmp order, as SQLite's BINARY collation).
+    // Sorts the rows by key: trainee number (memcmp order, as SQLite's BINARY collation), then
+    // file order. The trainees are ranked once, so that rows compare as two integers.
     void sort() {
-        std::sort(held_.begin(), held_.end(),
-                  [this](const Held& a, const Held& b) { return number(a) < number(b); });
+        std::vector<std::uint32_t> by_number(trainees_.size()), rank(trainees_.size());
+        for (std::uint32_t i = 0; i < by_number.size(); ++i) by_number[i] = i;
+        std::sort(by_number.begin(), by_number.end(),
+                  [this](std::uint32_t a, std::uint32_t b) { return trainee(a) < trainee(b); });
+        for (std::uint32_t i = 0; i < by_number.size(); ++i) rank[by_number[i]] = i;
+        std::sort(held_.begin(), held_.end(), [&rank](const Held& a, const Held& b) {
+            const std::uint32_t ra = rank[a.trainee], rb = rank[b.trainee];
+            return ra != rb ? ra < rb : a.file_order < b.file_order;
+        });
     }
     Row row(size_t i) const {
         const Held& h = held_[i];
-        const auto& t = trainees_[h.trainee];
         return {number(h),
-                std::string_view(trainee_arena_).substr(t.first, t.second),
+                trainee(h.trainee),
                 courses_.word(h.course),
                 codes_.word(h.course_code),
                 providers_.word(h.provider),
@@ -485,6 +518,10 @@ private:
 
     std::string_view number(const Held& h) const {
         return std::string_view(numbers_).substr(h.number_at, h.number_size);
+    }
+    std::string_view trainee(std::uint32_t id) const {
+        const auto& t = trainees_[id];
+        return std::string_view(trainee_arena_).substr(t.first, t.second);
     }
     // What is held, counting the next growth of the row vector and of the numbers' arena.
     size_t bytes() const {
@@ -826,20 +863,29 @@ struct SnapshotImport::Impl {
     // first run, rewritten at the end when its rows resume later, and inserted in key order by
     // one statement at the end.
     std::string last_trainee_no;
-    bool trainees_unordered = false, trainees_staged = false;
+    bool unordered = false, trainees_staged = false;
     std::optional<Statement> stage_trainee;
     HeldTrainees held_trainees;
 
+    // Direct mode: whether the run that starts with `first` can be appended to both tables (a
+    // new trainee numbered above every one written so far); the first that cannot switches to
+    // holding for the rest of the read.
+    void note_run_order(const FeedRow& first) {
+        if (unordered) return;
+        if (first.first_of_trainee &&
+            (last_trainee_no.empty() || first.trainee_no > last_trainee_no)) {
+            last_trainee_no.assign(first.trainee_no);
+            return;
+        }
+        unordered = true;
+    }
+
     void put_first_trainee(const StoredRow& r, const FeedRow& row, const Digest& digest,
                            TraineeState* st) {
-        if (!trainees_unordered) {
-            if (last_trainee_no.empty() || r.trainee_no > last_trainee_no) {
-                last_trainee_no.assign(r.trainee_no);
-                put_trainee(r, digest);
-                st->written = true;
-                return;
-            }
-            trainees_unordered = true;
+        if (!unordered) {
+            put_trainee(r, digest);
+            st->written = true;
+            return;
         }
         st->held_row = held_trainees.add(row, digest);
         if (st->held_row != HeldTrainees::kNone) return;
@@ -888,41 +934,31 @@ struct SnapshotImport::Impl {
                 "temp.stage_trainees ORDER BY trainee_no");
     }
 
-    // Direct mode writes into main.certificates while the certificate numbers come in order
-    // (appending to its B-tree is cheap); from the first one out of order on, the rest are held
-    // in memory, compactly (HeldCertificates), sorted by number at the end and inserted in that
-    // order: inserting a million keys at random places through a bounded page cache costs
-    // several times more, and staging them in a table to sort them there costs a copy and
-    // SQLite's external sort. A row that cannot be held (past the memory bound) is staged in
-    // the staging table and inserted in key order from there.
-    std::string last_certificate_no;
-    bool certificates_unordered = false;
+    // Direct mode writes into main.certificates, keyed by (trainee_no, file_order), while the
+    // runs come in that order (appending to its B-tree is cheap); from the first run out of
+    // order on, the rest are held in memory, compactly (HeldCertificates), sorted by key at the
+    // end and inserted in that order: inserting a million keys at random places through a bounded
+    // page cache costs several times more, and staging them in a table to sort them there costs
+    // a copy and SQLite's external sort. A row that cannot be held (past the memory bound) is
+    // staged in the staging table and inserted in key order from there.
     std::optional<Statement> stage_certificate;
     bool certificates_staged = false;
     HeldCertificates held;
 
     void put_certificate(const StoredRow& r, const FeedRow* row = nullptr,
                          TraineeState* st = nullptr) {
-        if (direct && !certificates_unordered) {
-            if (!last_certificate_no.empty() && r.certificate_no <= last_certificate_no) {
-                certificates_unordered = true;
-            } else {
-                last_certificate_no.assign(r.certificate_no);
-            }
-        }
-        if (certificates_unordered) {
-            if (row && st) {
-                if (st->held_trainee == HeldCertificates::kNone)
-                    st->held_trainee = held.add_trainee(r.trainee_no);
-                if (held.add(r, row->cert.completed_on, st->held_trainee)) return;
-            }
+        Statement* s = &insert_certificate;
+        if (direct && unordered) {
+            if (st->held_trainee == HeldCertificates::kNone)
+                st->held_trainee = held.add_trainee(r.trainee_no);
+            if (held.add(r, row->cert.completed_on, st->held_trainee)) return;
             if (!stage_certificate)
                 stage_certificate.emplace(
                     db.prepare(fmt::format(kInsertCertificate, "temp.stage_")));
             certificates_staged = true;
+            s = &*stage_certificate;
         }
-        auto& s = certificates_unordered ? *stage_certificate : insert_certificate;
-        s.bind_static(1, r.certificate_no)
+        s->bind_static(1, r.certificate_no)
             .bind_static(2, r.trainee_no)
             .bind_static(3, r.course)
             .bind_static(4, r.course_code)
@@ -930,12 +966,12 @@ struct SnapshotImport::Impl {
             .bind_static(6, r.completed_on)
             .bind_static(7, r.status)
             .bind(8, r.file_order);
-        s.run();
-        s.reset();
+        s->run();
+        s->reset();
     }
 
-    // Direct mode, at the end: the held certificates sorted by number, then the staged ones,
-    // into main.certificates.
+    // Direct mode, at the end: the held certificates sorted by key, then the staged ones, into
+    // main.certificates.
     void insert_held_certificates() {
         held.sort();
         std::string completed_on;
@@ -960,7 +996,7 @@ struct SnapshotImport::Impl {
                 "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
                 "provider, completed_on, status, file_order) SELECT certificate_no, trainee_no, "
                 "course, course_code, provider, completed_on, status, file_order FROM "
-                "temp.stage_certificates ORDER BY certificate_no");
+                "temp.stage_certificates ORDER BY trainee_no, file_order");
     }
 
     // The run ends (first pass): its rows' digests are added to the trainee's. Direct mode also
@@ -977,6 +1013,7 @@ struct SnapshotImport::Impl {
         run_size = 0;
         TraineeState& st = state_of(first);
         bool write = direct;
+        if (direct) note_run_order(first);
         if (first.first_of_trainee) {
             ++trainees;
             st.in_file = true;
@@ -1003,7 +1040,7 @@ struct SnapshotImport::Impl {
     // whether a second pass is wanted is known.
     void end_first_pass() {
         finish_run();
-        if (direct && certificates_unordered) insert_held_certificates();
+        if (direct && unordered) insert_held_certificates();
         if (direct) {
             // The trainees whose rows resumed after other trainees': their digest is the sum
             // over all their runs, in main.trainees (written at their first run), held or staged.
@@ -1032,7 +1069,7 @@ struct SnapshotImport::Impl {
                     upd_staged->reset();
                 }
             }
-            if (trainees_unordered) insert_held_trainees();
+            if (unordered) insert_held_trainees();
         } else {
             // Staged early: a split trainee's digest is its sum over every run; one that ends up
             // equal to the mirror leaves the staging tables.
@@ -1083,6 +1120,8 @@ DROP TABLE IF EXISTS temp.stage_trainees;
 DROP TABLE IF EXISTS temp.stage_certificates;
 DROP TABLE IF EXISTS temp.removed_trainees;
 DROP TABLE IF EXISTS temp.unstaged;
+DROP TABLE IF EXISTS temp.certificate_changes;
+DROP TABLE IF EXISTS temp.vanished;
 CREATE TEMP TABLE stage_trainees (
     trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
     request_accepted_on TEXT, user_since TEXT, digest BLOB);
@@ -1095,8 +1134,6 @@ CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
 )sql");
             const bool empty = count(*db_, "SELECT count(*) FROM main.trainees") == 0 &&
                                count(*db_, "SELECT count(*) FROM main.certificates") == 0;
-            // Loading first and indexing after is faster (rebuilt in diff()).
-            if (empty) db_->exec("DROP INDEX main.certificates_by_trainee");
             auto impl = std::make_unique<SnapshotImport::Impl>(*db_, empty);
             if (!empty) {
                 impl->states.reserve(
@@ -1130,6 +1167,8 @@ namespace {
 constexpr std::string_view kDropStaging =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
+    "DROP TABLE IF EXISTS temp.vanished; "
+
     "DROP TABLE IF EXISTS temp.unstaged; "
     "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
 }  // namespace
@@ -1174,10 +1213,11 @@ namespace {
 constexpr std::string_view kTraineeSame =
     "t.name IS s.name AND t.affiliation IS s.affiliation AND "
     "t.request_accepted_on IS s.request_accepted_on AND t.user_since IS s.user_since";
+// Two certificates at the same place (trainee_no, file_order: the table's key) are the same.
 constexpr std::string_view kCertificateSame =
-    "t.trainee_no IS s.trainee_no AND t.course IS s.course AND t.course_code IS s.course_code "
-    "AND t.provider IS s.provider AND t.completed_on IS s.completed_on AND t.status IS s.status "
-    "AND t.file_order IS s.file_order";
+    "t.certificate_no IS s.certificate_no AND t.course IS s.course AND t.course_code IS "
+    "s.course_code AND t.provider IS s.provider AND t.completed_on IS s.completed_on AND "
+    "t.status IS s.status";
 
 }  // namespace
 
@@ -1199,8 +1239,9 @@ bool SnapshotImport::end_first_pass(bool* second_pass, std::string* err) {
     }
 }
 
-// The staged trainees against the mirror's primary keys find what is added or changed (kept as
-// staging rowids in temp.certificate_changes); the trainees never seen are the removed ones; the
+// The staged trainees against the mirror's primary key, and the staged certificates against the
+// mirror's rows at their places, then by number, find what is added or changed (kept in
+// temp.certificate_changes for commit()); the trainees never seen are the removed ones; the
 // removed certificates follow from the totals.
 bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     Impl& m = *impl_;
@@ -1223,9 +1264,6 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
         d.trainees_after = m.trainees;
         d.certificates_after = m.certificates;
         if (m.direct) {
-            db.exec(
-                "CREATE INDEX main.certificates_by_trainee ON certificates(trainee_no, "
-                "file_order)");
             d.trainees_added = m.trainees;
             d.certificates_added = m.certificates;
         } else {
@@ -1244,16 +1282,37 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
                 db, fmt::format("SELECT count(*) FROM temp.stage_trainees s JOIN main.trainees t "
                                 "ON t.trainee_no = s.trainee_no WHERE NOT ({})",
                                 kTraineeSame));
+            // A snapshot certificate is added, changed or the same by its number. An unchanged
+            // trainee's certificates are all in the snapshot, in their places: a staged
+            // certificate's number can only be in the mirror under a staged or a removed
+            // trainee. The staged rows are compared with the mirror's at their place (trainee_no,
+            // file_order: the table's key, read in key order) first; those that differ there
+            // (temp.certificate_changes, with the number the mirror has at that place), and the
+            // mirror's rows at places the snapshot no longer fills or of removed trainees
+            // (temp.vanished), are all that can differ by number. A changed row's number is among
+            // the numbers those hold; an added row's is not.
             db.exec(fmt::format(
+                "CREATE INDEX temp.stage_certificates_key ON stage_certificates(trainee_no, "
+                "file_order); "
                 "CREATE TEMP TABLE certificate_changes AS SELECT s.rowid AS srow, "
-                "t.certificate_no IS NULL AS added FROM temp.stage_certificates s LEFT JOIN "
-                "main.certificates t ON t.certificate_no = s.certificate_no WHERE "
-                "t.certificate_no IS NULL OR NOT ({});",
+                "s.certificate_no AS no, t.certificate_no AS old_no FROM temp.stage_certificates "
+                "s INDEXED BY stage_certificates_key LEFT JOIN main.certificates t ON "
+                "t.trainee_no = s.trainee_no AND t.file_order = s.file_order WHERE "
+                "t.trainee_no IS NULL OR NOT ({}) ORDER BY s.trainee_no, s.file_order; "
+                "CREATE TEMP TABLE vanished AS SELECT t.trainee_no, t.file_order, "
+                "t.certificate_no FROM main.certificates t WHERE t.trainee_no IN (SELECT "
+                "trainee_no FROM temp.stage_trainees UNION ALL SELECT trainee_no FROM "
+                "temp.removed_trainees) AND NOT EXISTS (SELECT 1 FROM temp.stage_certificates s "
+                "WHERE s.trainee_no = t.trainee_no AND s.file_order = t.file_order);",
                 kCertificateSame));
-            d.certificates_added =
-                count(db, "SELECT count(*) FROM temp.certificate_changes WHERE added");
+            const std::int64_t differing =
+                count(db, "SELECT count(*) FROM temp.certificate_changes");
             d.certificates_changed =
-                count(db, "SELECT count(*) FROM temp.certificate_changes WHERE NOT added");
+                count(db,
+                      "SELECT count(*) FROM temp.certificate_changes WHERE no IN (SELECT old_no "
+                      "FROM temp.certificate_changes WHERE old_no IS NOT NULL UNION ALL SELECT "
+                      "certificate_no FROM temp.vanished)");
+            d.certificates_added = differing - d.certificates_changed;
             // Certificate numbers are unique in the file (the parser checks), and an unchanged
             // trainee's certificates are all in the mirror: every snapshot certificate not added
             // matches exactly one mirror row.
@@ -1282,17 +1341,12 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
     const SnapshotDiff& d = m.diff;
     try {
         if (!m.direct) {
-            // Certificates leave the mirror only from trainees that changed or left: an unchanged
-            // trainee's certificates are all still in the snapshot.
-            if (d.certificates_removed > 0) {
-                db.exec(
-                    "CREATE UNIQUE INDEX temp.stage_certificates_no ON "
-                    "stage_certificates(certificate_no);"
-                    "DELETE FROM main.certificates WHERE trainee_no IN (SELECT trainee_no FROM "
-                    "temp.stage_trainees UNION SELECT trainee_no FROM temp.removed_trainees) AND "
-                    "NOT EXISTS (SELECT 1 FROM temp.stage_certificates s WHERE s.certificate_no = "
-                    "certificates.certificate_no);");
-            }
+            // Certificates are written by their place (trainee_no, file_order): the places the
+            // snapshot no longer fills (removed trainees' included) are emptied, the staged rows
+            // that differ at their place written.
+            db.exec(
+                "DELETE FROM main.certificates WHERE (trainee_no, file_order) IN (SELECT "
+                "trainee_no, file_order FROM temp.vanished)");
             if (d.trainees_removed > 0)
                 db.exec(
                     "DELETE FROM main.trainees WHERE trainee_no IN (SELECT trainee_no FROM "
@@ -1311,11 +1365,11 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
                 "provider, completed_on, status, file_order) SELECT s.certificate_no, "
                 "s.trainee_no, s.course, s.course_code, s.provider, s.completed_on, s.status, "
                 "s.file_order FROM temp.certificate_changes c JOIN temp.stage_certificates s ON "
-                "s.rowid = c.srow ORDER BY s.certificate_no "
-                "ON CONFLICT (certificate_no) DO UPDATE SET trainee_no = excluded.trainee_no, "
-                "course = excluded.course, course_code = excluded.course_code, provider = "
-                "excluded.provider, completed_on = excluded.completed_on, status = "
-                "excluded.status, file_order = excluded.file_order");
+                "s.rowid = c.srow WHERE true ORDER BY s.trainee_no, s.file_order "
+                "ON CONFLICT (trainee_no, file_order) DO UPDATE SET certificate_no = "
+                "excluded.certificate_no, course = excluded.course, course_code = "
+                "excluded.course_code, provider = excluded.provider, completed_on = "
+                "excluded.completed_on, status = excluded.status");
         }
         auto fs = db.prepare(
             "INSERT INTO main.feed_state (id, sequence, generated_at, key_id, applied_at, "

@@ -69,7 +69,7 @@ private:
 
 class MirrorStore final : public Mirror {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // create=true creates or migrates mirror.db; create=false opens an existing, current one
     // (refusing, without writing, a missing, uninitialised, older or newer one). Throws

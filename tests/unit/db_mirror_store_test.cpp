@@ -528,14 +528,13 @@ TEST_F(MirrorStoreTest, ImportMatchesAModelOverRandomSnapshots) {
     auto check = db.prepare("PRAGMA integrity_check");
     ASSERT_TRUE(check.step());
     EXPECT_EQ(check.column_text(0), "ok");
-    // Every trainee has a digest, and the index the first import rebuilt is there.
+    // Every trainee has a digest; certificates need no index beside their key (schema 3).
     auto nulls = db.prepare("SELECT count(*) FROM trainees WHERE digest IS NULL");
     ASSERT_TRUE(nulls.step());
     EXPECT_EQ(nulls.column_int(0), 0);
-    auto index =
-        db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'certificates_by_trainee'");
+    auto index = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index'");
     ASSERT_TRUE(index.step());
-    EXPECT_EQ(index.column_int(0), 1);
+    EXPECT_EQ(index.column_int(0), 0);
 }
 
 // A mirror written before digests existed (schema 1: no digest column) is migrated; its
@@ -571,7 +570,7 @@ TEST_F(MirrorStoreTest, TraineesWithoutADigestAreComparedByColumnsOnce) {
 
 // The writer thread fails mid-stream (here a trigger refuses one row, as a full disk would
 // refuse a page): the caller is told — by add() once the failure is known, at the latest by
-// diff() — the import is closed, the mirror is exactly as before (empty, its index in place), and
+// diff() — the import is closed, the mirror is exactly as before (empty), and
 // the next import works.
 TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
     { MirrorStore created(path_, true); }
@@ -604,10 +603,6 @@ TEST_F(MirrorStoreTest, WriterFailureMidStreamRollsBackAndIsReported) {
     EXPECT_EQ(slurp(path_), before);
     {
         Database db(path_, Database::Mode::ReadWrite);
-        auto idx =
-            db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'certificates_by_trainee'");
-        ASSERT_TRUE(idx.step());
-        EXPECT_EQ(idx.column_int(0), 1);
         db.exec("DROP TRIGGER refuse_boom");
     }
     auto d = apply(m, {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true)}, 1);
@@ -683,6 +678,85 @@ TEST_F(MirrorStoreTest, AFirstSyncOutOfOrderHoldsTheRowsItCanAndStagesTheRest) {
     auto check = db.prepare("PRAGMA integrity_check");
     ASSERT_TRUE(check.step());
     EXPECT_EQ(check.column_text(0), "ok");
+}
+
+// A mirror of schema 2 (certificates keyed by number, with an index by trainee) is migrated to
+// schema 3 (keyed by trainee and file order, no index) when opened to create or migrate it, as
+// kioskctl init does: every row and digest is kept, lookups check out, and the next sync of the
+// same snapshot changes nothing; a night's change is then applied as usual.
+TEST_F(MirrorStoreTest, ASchemaTwoMirrorIsMigratedWithItsRowsAndDigests) {
+    std::vector<FeedRow> rows;
+    for (int i = 0; i < 40; ++i) {
+        const std::string no = fmt::format("T-{:02}", (i * 7) % 40);
+        for (int j = 0; j < 1 + i % 3; ++j)
+            rows.push_back(make_row(no, fmt::format("C-{:03}", (i * 31 + j * 17) % 997),
+                                    j == 1 ? Course::SystemOperation : Course::Overview,
+                                    "2024-02-01", j, j == 0));
+    }
+    // The rows and digests a sync writes, copied into a schema-2 file made as release 2 made it.
+    const std::string synced = (dir_ / "synced.db").string();
+    {
+        MirrorStore m(synced, true);
+        apply(m, rows, 1);
+    }
+    {
+        Database db(path_, Database::Mode::ReadWriteCreate);
+        db.exec(R"sql(
+CREATE TABLE feed_state (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL,
+    generated_at INTEGER NOT NULL, key_id TEXT NOT NULL, applied_at INTEGER NOT NULL,
+    trainees INTEGER NOT NULL, certificates INTEGER NOT NULL);
+CREATE TABLE trainees (trainee_no TEXT PRIMARY KEY, name TEXT NOT NULL,
+    affiliation TEXT NOT NULL DEFAULT '', request_accepted_on TEXT, user_since TEXT) WITHOUT ROWID;
+CREATE TABLE certificates (certificate_no TEXT PRIMARY KEY, trainee_no TEXT NOT NULL,
+    course TEXT NOT NULL, course_code TEXT NOT NULL, provider TEXT NOT NULL,
+    completed_on TEXT NOT NULL, status TEXT NOT NULL, file_order INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX certificates_by_trainee ON certificates(trainee_no, file_order);
+ALTER TABLE trainees ADD COLUMN digest BLOB;
+)sql");
+        db.exec(fmt::format(
+            "ATTACH '{}' AS synced; INSERT INTO feed_state SELECT * FROM synced.feed_state; "
+            "INSERT INTO trainees SELECT * FROM synced.trainees; INSERT INTO certificates "
+            "(certificate_no, trainee_no, course, course_code, provider, completed_on, status, "
+            "file_order) SELECT certificate_no, trainee_no, course, course_code, provider, "
+            "completed_on, status, file_order FROM synced.certificates; DETACH synced;",
+            synced));
+        db.set_user_version(2);
+    }
+    EXPECT_THROW(MirrorStore(path_, false), std::runtime_error);  // older: kioskctl init first
+    MirrorStore m(path_, true);
+    {
+        Database db(path_, Database::Mode::ReadOnly);
+        EXPECT_EQ(db.user_version(), MirrorStore::kSchemaVersion);
+        auto index = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index'");
+        ASSERT_TRUE(index.step());
+        EXPECT_EQ(index.column_int(0), 0);
+        auto n = db.prepare("SELECT count(*) FROM certificates");
+        ASSERT_TRUE(n.step());
+        EXPECT_EQ(n.column_int(0), static_cast<std::int64_t>(rows.size()));
+    }
+    MirrorStore reference(synced, false);
+    std::string err;
+    for (int t = 0; t < 40; ++t) {
+        const std::string no = fmt::format("T-{:02}", t);
+        std::optional<Trainee> got, want;
+        ASSERT_TRUE(m.find_trainee(no, &got, &err)) << err;  // its digest checks out
+        ASSERT_TRUE(reference.find_trainee(no, &want, &err)) << err;
+        ASSERT_TRUE(got && want) << no;
+        EXPECT_EQ(*got, *want) << no;
+    }
+    const auto certificates = static_cast<std::int64_t>(rows.size());
+    EXPECT_EQ(apply(m, rows, 2), (SnapshotDiff{.trainees_before = 40,
+                                               .certificates_before = certificates,
+                                               .trainees_after = 40,
+                                               .certificates_after = certificates}));
+    rows[2].cert.status = CertificateStatus::Revoked;  // T-07's second certificate
+    auto d = apply(m, rows, 3);
+    EXPECT_EQ(d.certificates_changed, 1);
+    EXPECT_EQ(d.certificates_added + d.certificates_removed + d.trainees_changed, 0);
+    std::optional<Trainee> got;
+    ASSERT_TRUE(m.find_trainee(rows[2].trainee_no, &got, &err)) << err;
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->certificates.at(1).status, CertificateStatus::Revoked);
 }
 
 // ---- the same rows in any order (issue 12) ----
