@@ -103,10 +103,13 @@ std::string read_pin() {
         termios quiet = saved;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         quiet.c_lflag |= ECHONL;
-        fmt::print(stderr, "PIN (6-12 digits, not shown): ");
-        std::fflush(stderr);
+        // Echo off first, then the prompt (as getpass(3) does): what is typed once the prompt
+        // shows is never echoed, and never discarded by the switch (TCSAFLUSH drops typed-ahead
+        // input, which a prompt printed first invites).
         if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
             throw CtlError("cannot switch off the terminal's echo: the PIN would be shown");
+        fmt::print(stderr, "PIN (6-12 digits, not shown): ");
+        std::fflush(stderr);
         bool got = static_cast<bool>(std::getline(std::cin, pin));
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
         if (!got) throw CtlError("no PIN entered");
