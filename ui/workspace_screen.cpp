@@ -103,7 +103,8 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
     const float split = left + (right - left) * 0.28f;
     const float upper_bottom = top + (bottom - top) * 0.36f;
     ImFont* body = kit.fonts.body;
-    // The kiosk's screens never scroll; the examples list and the grid do, with touch-wide bars.
+    // The kiosk's screens never scroll; the examples list does, and a wide grid sideways, with
+    // touch-wide bars.
     ImGui::PushStyleVar(ImGuiStyleVar_ScrollbarSize, kit.theme.px(6));
 
     // Examples: one selectable line each; touching one puts its SQL in the editor.
@@ -214,8 +215,8 @@ WorkspaceAction draw_workspace(ScreenKit& kit, WorkspaceView& view, kiosk::Query
         const float row_h = body->FontSize + 2 * cell_pad.y + 1;  // + the line between rows
         const float grid_h = grid_bottom - grid_top;
         // A result wider than the grid has a scroll bar under its rows (known from the last frame).
-        view.page_rows =
-            workspace_page_rows(grid_h - (view.grid_wide ? kit.theme.px(6) : 0), row_h);
+        view.page_rows = workspace_page_rows(
+            grid_h - (view.grid_wide ? ImGui::GetStyle().ScrollbarSize : 0), row_h);
         const auto rows = ws.page(view.first_row, view.page_rows);
         ImGui::SetCursorScreenPos(ImVec2(left, grid_top));
         const int ncol = static_cast<int>(std::min<size_t>(st.columns.size(), 64));

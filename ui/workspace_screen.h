@@ -47,7 +47,7 @@ struct WorkspaceView {
     WorkspaceView() : editor(kWorkspaceEditorBytes, '\0') {}
     std::vector<char> editor;                // the SQL editor's text, NUL-terminated
     std::int64_t first_row = 0;              // the grid's first row
-    int page_rows = 1;                       // rows in a page: what the grid showed last frame
+    int page_rows = 1;                       // rows in a page: as many as the grid shows
     bool grid_wide = false;                  // the last frame's grid scrolled sideways
     std::uint64_t shown_id = 0;              // the query the grid shows (a new one starts at row 0)
     std::string submit_error;                // why the last Run was not started

@@ -114,10 +114,12 @@ void on_key(GLFWwindow* w, int key, int scancode, int action, int mods) {
     // Not while a text field has the keyboard (the workspace's SQL editor: "LIMIT 10", or '(',
     // which is Shift+9): those keys are the trainee's typing, not card taps.
     const bool typing = ImGui::GetCurrentContext() && ImGui::GetIO().WantTextInput;
-    if (!typing && action == GLFW_PRESS && key >= GLFW_KEY_1 && key <= GLFW_KEY_9)
-        g_digit_presses.push_back(key - GLFW_KEY_1);
-    else if (!typing && action == GLFW_PRESS && key >= GLFW_KEY_KP_1 && key <= GLFW_KEY_KP_9)
-        g_digit_presses.push_back(key - GLFW_KEY_KP_1);
+    if (!typing && action == GLFW_PRESS) {
+        if (key >= GLFW_KEY_1 && key <= GLFW_KEY_9)
+            g_digit_presses.push_back(key - GLFW_KEY_1);
+        else if (key >= GLFW_KEY_KP_1 && key <= GLFW_KEY_KP_9)
+            g_digit_presses.push_back(key - GLFW_KEY_KP_1);
+    }
     if (g_previous_key_callback) g_previous_key_callback(w, key, scancode, action, mods);
 }
 
