@@ -399,6 +399,18 @@ constexpr std::string_view kInsertCertificate =
     "INSERT INTO {}certificates (certificate_no, trainee_no, course, course_code, provider, "
     "completed_on, status, file_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
+// The one-row INSERT `sql` (ending in "VALUES (?, …)") for `rows` rows at once: a first sync
+// inserts its held rows this way, so that SQLite's per-statement cost (step, reset, bindings
+// cleared) is paid once per kRowsPerInsert rows instead of once per row.
+constexpr int kRowsPerInsert = 64;
+std::string insert_many(std::string_view sql, int rows) {
+    const size_t values = sql.rfind("VALUES ");
+    const std::string_view tuple = sql.substr(values + 7);
+    std::string out(sql);
+    for (int i = 1; i < rows; ++i) out.append(", ").append(tuple);
+    return out;
+}
+
 }  // namespace
 
 namespace {
@@ -905,25 +917,47 @@ struct SnapshotImport::Impl {
         st->staged_row = db.last_insert_rowid();
     }
 
-    // Direct mode, at the end: the held trainees sorted by number, then the staged ones, into
-    // main.trainees.
+    // Direct mode, at the end: the held trainees (sorted by number by then), then the staged
+    // ones, into main.trainees.
     void insert_held_trainees() {
-        held_trainees.sort();
-        std::optional<std::string> accepted, since;
-        auto& t = insert_trainee;
-        for (size_t i = 0; i < held_trainees.size(); ++i) {
-            const auto h = held_trainees.row(i);
-            accepted = date_text(h.request_accepted_on);
-            since = date_text(h.user_since);
-            std::string blob = digest_blob(h.digest);
-            t.bind_static(1, h.trainee_no)
-                .bind_static(2, h.name)
-                .bind_static(3, h.affiliation)
-                .bind(4, accepted)
-                .bind(5, since)
-                .bind_static_blob(6, blob.data(), static_cast<int>(blob.size()));
-            t.run();
-            t.reset();
+        // kRowsPerInsert rows a statement, then the rest one by one. Dates and digests are
+        // bound as text and blobs that live in `accepted`, `since` and `blobs` until the step.
+        constexpr size_t kMany = kRowsPerInsert;
+        std::array<std::optional<std::string>, kMany> accepted, since;
+        std::array<std::string, kMany> blobs;
+        std::optional<Statement> many;
+        const size_t n = held_trainees.size();
+        size_t i = 0;
+        auto bind_row = [&](Statement& t, int at, size_t j) {
+            const auto h = held_trainees.row(i + j);
+            accepted[j] = date_text(h.request_accepted_on);
+            since[j] = date_text(h.user_since);
+            blobs[j] = digest_blob(h.digest);
+            t.bind_static(at + 1, h.trainee_no)
+                .bind_static(at + 2, h.name)
+                .bind_static(at + 3, h.affiliation);
+            if (accepted[j])
+                t.bind_static(at + 4, *accepted[j]);
+            else
+                t.bind_null(at + 4);
+            if (since[j])
+                t.bind_static(at + 5, *since[j]);
+            else
+                t.bind_null(at + 5);
+            t.bind_static_blob(at + 6, blobs[j].data(), static_cast<int>(blobs[j].size()));
+        };
+        if (n >= kMany)
+            many.emplace(db.prepare(
+                insert_many(fmt::format(kInsertTrainee, "main."), static_cast<int>(kMany))));
+        for (; i + kMany <= n; i += kMany) {
+            for (size_t j = 0; j < kMany; ++j) bind_row(*many, static_cast<int>(j * 6), j);
+            many->run();
+            many->reset();
+        }
+        for (; i < n; ++i) {
+            bind_row(insert_trainee, 0, 0);
+            insert_trainee.run();
+            insert_trainee.reset();
         }
         held_trainees.clear();
         if (trainees_staged)
@@ -974,21 +1008,37 @@ struct SnapshotImport::Impl {
     // main.certificates.
     void insert_held_certificates() {
         held.sort();
-        std::string completed_on;
-        for (size_t i = 0; i < held.size(); ++i) {
-            const auto h = held.row(i);
-            completed_on = format_date(h.completed_on);
-            auto& s = insert_certificate;
-            s.bind_static(1, h.certificate_no)
-                .bind_static(2, h.trainee_no)
-                .bind_static(3, h.course)
-                .bind_static(4, h.course_code)
-                .bind_static(5, h.provider)
-                .bind_static(6, completed_on)
-                .bind_static(7, h.status)
-                .bind(8, h.file_order);
-            s.run();
-            s.reset();
+        // kRowsPerInsert rows a statement, then the rest one by one; each row's date is bound
+        // from `completed_on`, alive until the step.
+        constexpr size_t kMany = kRowsPerInsert;
+        std::array<std::string, kMany> completed_on;
+        std::optional<Statement> many;
+        const size_t n = held.size();
+        size_t i = 0;
+        auto bind_row = [&](Statement& s, int at, size_t j) {
+            const auto h = held.row(i + j);
+            completed_on[j] = format_date(h.completed_on);
+            s.bind_static(at + 1, h.certificate_no)
+                .bind_static(at + 2, h.trainee_no)
+                .bind_static(at + 3, h.course)
+                .bind_static(at + 4, h.course_code)
+                .bind_static(at + 5, h.provider)
+                .bind_static(at + 6, completed_on[j])
+                .bind_static(at + 7, h.status)
+                .bind(at + 8, h.file_order);
+        };
+        if (n >= kMany)
+            many.emplace(db.prepare(
+                insert_many(fmt::format(kInsertCertificate, "main."), static_cast<int>(kMany))));
+        for (; i + kMany <= n; i += kMany) {
+            for (size_t j = 0; j < kMany; ++j) bind_row(*many, static_cast<int>(j * 8), j);
+            many->run();
+            many->reset();
+        }
+        for (; i < n; ++i) {
+            bind_row(insert_certificate, 0, 0);
+            insert_certificate.run();
+            insert_certificate.reset();
         }
         held.clear();
         if (certificates_staged)
@@ -1040,7 +1090,6 @@ struct SnapshotImport::Impl {
     // whether a second pass is wanted is known.
     void end_first_pass() {
         finish_run();
-        if (direct && unordered) insert_held_certificates();
         if (direct) {
             // The trainees whose rows resumed after other trainees': their digest is the sum
             // over all their runs, in main.trainees (written at their first run), held or staged.
@@ -1069,7 +1118,15 @@ struct SnapshotImport::Impl {
                     upd_staged->reset();
                 }
             }
-            if (unordered) insert_held_trainees();
+            if (unordered) {
+                // The held trainees (their digests now final) are sorted on a second thread
+                // while this one sorts and inserts the held certificates: the read's worker
+                // is idle by now, and each sort is a tenth of a second or more.
+                std::jthread trainee_sort([this] { held_trainees.sort(); });
+                insert_held_certificates();
+                trainee_sort.join();
+                insert_held_trainees();
+            }
         } else {
             // Staged early: a split trainee's digest is its sum over every run; one that ends up
             // equal to the mirror leaves the staging tables.
