@@ -102,7 +102,7 @@ void FeedParser::LineIndex::reserve(size_t entries) {
 void FeedParser::LineIndex::grow() { rehash(std::max<size_t>(1024, slots_.size() * 2)); }
 
 void FeedParser::LineIndex::rehash(size_t slots) {
-    std::vector<std::pair<std::uint64_t, std::int64_t>> old(slots);
+    HugeVector<std::pair<std::uint64_t, std::int64_t>> old(slots);
     old.swap(slots_);
     size_t mask = slots_.size() - 1;
     for (const auto& e : old) {

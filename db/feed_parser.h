@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "db/csv_reader.h"
+#include "db/huge_pages.h"
 #include "db/trainee_map.h"
 #include "kiosk/domain.h"
 
@@ -122,7 +123,7 @@ private:
     private:
         void grow();
         void rehash(size_t slots);  // a power of two, at least the entries held
-        std::vector<std::pair<std::uint64_t, std::int64_t>> slots_;
+        HugeVector<std::pair<std::uint64_t, std::int64_t>> slots_;
         size_t used_ = 0;
     };
     LineIndex certificate_lines_;

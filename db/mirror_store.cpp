@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "db/huge_pages.h"
 #include "db/migrations.h"
 #include "db/sqlite.h"
 #include "db/trainee_map.h"
@@ -485,8 +486,8 @@ public:
                 h.file_order};
     }
     void clear() {
-        std::vector<Held>().swap(held_);
-        std::string().swap(numbers_);
+        HugeVector<Held>().swap(held_);
+        HugeString().swap(numbers_);
     }
 
 private:
@@ -547,9 +548,9 @@ private:
                providers_.bytes() + statuses_.bytes();
     }
 
-    std::vector<Held> held_;
-    std::string numbers_;
-    std::string trainee_arena_;
+    HugeVector<Held> held_;
+    HugeString numbers_;
+    HugeString trainee_arena_;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> trainees_;
     Words courses_, codes_, providers_, statuses_;
 };
@@ -612,8 +613,8 @@ public:
                 h.digest};
     }
     void clear() {
-        std::vector<Held>().swap(held_);
-        std::string().swap(text_);
+        HugeVector<Held>().swap(held_);
+        HugeString().swap(text_);
     }
 
 private:
@@ -643,8 +644,8 @@ private:
         return rows * sizeof(Held) + text;
     }
 
-    std::vector<Held> held_;
-    std::string text_;
+    HugeVector<Held> held_;
+    HugeString text_;
 };
 
 }  // namespace
@@ -700,7 +701,7 @@ struct SnapshotImport::Impl {
 
     // First pass: the state of a row's trainee, found by its number once and then by the
     // parser's trainee_seq (a file sorted by date changes trainee on nearly every row).
-    std::vector<TraineeState*> by_seq;
+    HugeVector<TraineeState*> by_seq;
     TraineeState& state_of(const FeedRow& row) {
         const std::uint32_t seq = row.trainee_seq;
         if (seq == FeedRow::kNoTraineeSeq) return states[row.trainee_no];

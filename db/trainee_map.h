@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "db/huge_pages.h"
+
 namespace kiosk::db {
 
 template <class T>
@@ -86,8 +88,8 @@ private:
         }
     }
     std::deque<Entry> entries_;
-    std::string arena_;
-    std::vector<std::uint32_t> slots_;
+    HugeString arena_;
+    HugeVector<std::uint32_t> slots_;
 };
 
 }  // namespace kiosk::db
