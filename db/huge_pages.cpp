@@ -20,8 +20,8 @@ void* huge_page_allocate(std::size_t bytes) {
     const std::size_t size = mapped_size(bytes);
     // Mapped one huge page larger, then trimmed to a huge-page boundary: only an aligned 2 MiB
     // range can be backed by a huge page.
-    void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* raw =
+        mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc();
     const auto start = reinterpret_cast<std::uintptr_t>(raw);
     const std::uintptr_t aligned = (start + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);

@@ -1,14 +1,14 @@
 // Trainee number -> T, for the sync's quarter-million trainees (the parser's cross-row checks and
-// the import's digests): open addressing over 32-bit indexes into entries kept in a deque
-// (references stay valid as it grows), the keys in one arena. A std::unordered_map of std::string
-// keys cost a fifth of an unchanged re-sync's CPU (a heap node per trainee, a cache miss per
-// lookup and per step of its walks).
+// the import's digests): open addressing over 32-bit indexes into entries kept in 4 MiB chunks
+// (references stay valid as it grows; huge-page blocks, see huge_pages.h: a deque's 512-byte
+// blocks were a malloc and page faults every few trainees), the keys in one arena. A
+// std::unordered_map of std::string keys cost a fifth of an unchanged re-sync's CPU (a heap node
+// per trainee, a cache miss per lookup and per step of its walks).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -87,7 +87,28 @@ private:
             slots_[i] = static_cast<std::uint32_t>(e + 1);
         }
     }
-    std::deque<Entry> entries_;
+    // Entries in fixed chunks that never move once allocated.
+    class Entries {
+    public:
+        size_t size() const { return size_; }
+        Entry& operator[](size_t i) { return chunks_[i / kChunk][i % kChunk]; }
+        const Entry& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+        Entry& back() { return (*this)[size_ - 1]; }
+        void push_back(const Entry& e) {
+            if (size_ % kChunk == 0) {
+                chunks_.emplace_back();
+                chunks_.back().reserve(kChunk);
+            }
+            chunks_.back().push_back(e);
+            ++size_;
+        }
+
+    private:
+        static constexpr size_t kChunk = (size_t{4} << 20) / sizeof(Entry);
+        std::vector<HugeVector<Entry>> chunks_;
+        size_t size_ = 0;
+    };
+    Entries entries_;
     HugeString arena_;
     HugeVector<std::uint32_t> slots_;
 };
