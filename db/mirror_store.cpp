@@ -1334,7 +1334,6 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
                 removed.reset();
                 ++d.trainees_removed;
             }
-            d.certificates_before = count(db, "SELECT count(*) FROM main.certificates");
             d.trainees_added = m.trainees_new;
             d.trainees_changed = count(
                 db, fmt::format("SELECT count(*) FROM temp.stage_trainees s JOIN main.trainees t "
@@ -1371,6 +1370,14 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
                       "FROM temp.certificate_changes WHERE old_no IS NOT NULL UNION ALL SELECT "
                       "certificate_no FROM temp.vanished)");
             d.certificates_added = differing - d.certificates_changed;
+            // The mirror's rows, without counting its million: an unchanged trainee's rows fill
+            // the same places in the snapshot, and every staged row fills a place the mirror has
+            // (old_no not NULL) or a new one; the mirror's other rows are the vanished ones. So
+            // before = after - (rows at new places) + (vanished rows).
+            d.certificates_before =
+                d.certificates_after -
+                count(db, "SELECT count(*) FROM temp.certificate_changes WHERE old_no IS NULL") +
+                count(db, "SELECT count(*) FROM temp.vanished");
             // Certificate numbers are unique in the file (the parser checks), and an unchanged
             // trainee's certificates are all in the mirror: every snapshot certificate not added
             // matches exactly one mirror row.
