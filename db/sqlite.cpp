@@ -157,6 +157,12 @@ std::string Statement::column_text(int col) const {
                            static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
 }
+std::string_view Statement::column_view(int col) const {
+    auto p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+}
 std::optional<std::string> Statement::column_opt_text(int col) const {
     if (is_null(col)) return std::nullopt;
     return column_text(col);

@@ -97,6 +97,8 @@ public:
     std::int64_t column_int(int col) const;
     double column_double(int col) const;
     std::string column_text(int col) const;
+    // The column as text without a copy: valid until the statement steps or is reset.
+    std::string_view column_view(int col) const;
     std::optional<std::string> column_opt_text(int col) const;
     std::string column_blob(int col) const;
 
