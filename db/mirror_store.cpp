@@ -352,6 +352,30 @@ bool MirrorStore::find_trainee(std::string_view trainee_no, std::optional<Traine
     }
 }
 
+namespace {
+class MirrorReadHold final : public ReadHold {
+public:
+    explicit MirrorReadHold(Database& db) : db_(db) { db_.cached("BEGIN").run(); }
+    ~MirrorReadHold() override {
+        try {
+            db_.cached("COMMIT").run();  // ends the read (nothing was written)
+        } catch (...) {
+        }
+    }
+
+private:
+    Database& db_;
+};
+}  // namespace
+
+std::unique_ptr<ReadHold> MirrorStore::hold_read() {
+    try {
+        return std::make_unique<MirrorReadHold>(*db_);
+    } catch (const SqliteError&) {
+        return nullptr;  // the reads that follow run (and report failure) on their own
+    }
+}
+
 bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
     try {
         auto st = db_->cached(

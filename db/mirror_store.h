@@ -80,6 +80,10 @@ public:
     bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
                       std::string* err) override;
     bool feed_state(std::optional<FeedState>* out, std::string* err) override;
+    // One WAL read transaction around a decision's reads (feed_state, then find_trainee): they see
+    // the same committed mirror, and the read lock on mirror.db-shm (fcntl calls, dear on this
+    // VM) is taken and released once instead of once per read.
+    std::unique_ptr<ReadHold> hold_read() override;
 
     // Starts importing a snapshot: takes the write lock and prepares empty staging tables.
     // Only one import at a time per store; nullptr + *err on failure (e.g. another sync holds

@@ -47,6 +47,9 @@ TapResult Gatekeeper::evaluate(CardState card, std::string trainee_no, std::stri
     std::optional<FeedState> feed;
     std::vector<SessionRecord> active;
     bool ok = true;
+    // The mirror's snapshot stamp and the trainee's record are read in one read of the mirror: a
+    // sync that commits between them cannot pair one snapshot's stamp with another's record.
+    const auto mirror_read = mirror_.hold_read();
     if (!local_.revisions(&revisions, &err)) ok = false, fail_secure(r, err);
     if (ok && !mirror_.feed_state(&feed, &err)) ok = false, fail_secure(r, err);
     // h2 (issue 9 items 5, 11): a mirror older than the highest snapshot the trail says was

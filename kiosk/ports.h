@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,9 +51,19 @@ struct SessionRecord {
     bool active_at(Instant now) const { return !ended_at && now < ends_at; }
 };
 
+// A read of a store held open across several calls (a decision's): they see one committed state
+// and take the store's read lock once. Ends when destroyed.
+class ReadHold {
+public:
+    virtual ~ReadHold() = default;
+};
+
 class Mirror {
 public:
     virtual ~Mirror() = default;
+    // Holds one read across the calls that follow until the hold is destroyed; nullptr when the
+    // store has nothing to hold (each call then reads on its own, as it would anyway).
+    virtual std::unique_ptr<ReadHold> hold_read() { return nullptr; }
     // *out = nullopt when the trainee number is not in the mirror. false on a read error.
     virtual bool find_trainee(std::string_view trainee_no, std::optional<Trainee>* out,
                               std::string* err) = 0;

@@ -984,3 +984,38 @@ TEST_F(SyncOrderTest, ANightsChangesInAScatteredFileChangeExactlyWhatChanged) {
 
 }  // namespace
 }  // namespace kiosk::db
+
+namespace kiosk::db {
+namespace {
+
+// A decision reads the mirror's stamp and then the trainee's record under one hold_read(): a sync
+// that commits in between (here from a second connection, as `kioskctl sync` would) is not seen
+// by the held reads, and is seen once the hold ends.
+TEST_F(MirrorStoreTest, AHeldReadSeesOneSnapshotWhileAnotherSyncCommits) {
+    MirrorStore kiosk(path_, true);
+    apply(kiosk, {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true, "Yamada")}, 1);
+    std::string err;
+    std::optional<FeedState> feed;
+    std::optional<Trainee> t;
+    {
+        auto hold = kiosk.hold_read();
+        ASSERT_NE(hold, nullptr);
+        ASSERT_TRUE(kiosk.feed_state(&feed, &err)) << err;
+        ASSERT_EQ(feed->sequence, 1);
+        MirrorStore sync(path_, false);
+        apply(sync, {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true, "Suzuki")}, 2);
+        ASSERT_TRUE(kiosk.find_trainee("T-1", &t, &err)) << err;
+        ASSERT_TRUE(t);
+        EXPECT_EQ(t->name, "Yamada");  // the record of sequence 1, as the stamp
+        ASSERT_TRUE(kiosk.feed_state(&feed, &err)) << err;
+        EXPECT_EQ(feed->sequence, 1);
+    }
+    ASSERT_TRUE(kiosk.feed_state(&feed, &err)) << err;
+    EXPECT_EQ(feed->sequence, 2);
+    ASSERT_TRUE(kiosk.find_trainee("T-1", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->name, "Suzuki");
+}
+
+}  // namespace
+}  // namespace kiosk::db
