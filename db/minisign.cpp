@@ -263,9 +263,79 @@ MinisignPrehash MinisignPrehasher::final() {
     return out;
 }
 
-bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
-                            const MinisignPublicKey& key, std::string* err,
-                            MinisignPrehash* prehash) {
+PrehashingReader::PrehashingReader(std::istream& in, size_t chunk_bytes, size_t chunks)
+    : in_(in), buffers_(std::max<size_t>(chunks, 2)) {
+    for (auto& b : buffers_) b.resize(std::max<size_t>(chunk_bytes, 1));
+    filled_.reserve(buffers_.size());
+    for (size_t i = 0; i < buffers_.size(); ++i) free_.push_back(i);
+    thread_ = std::thread([this] { run(); });
+}
+
+PrehashingReader::~PrehashingReader() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    free_cv_.notify_all();
+    thread_.join();
+}
+
+void PrehashingReader::run() {
+    MinisignPrehasher hash;
+    for (;;) {
+        size_t index;
+        {
+            std::unique_lock lock(mutex_);
+            free_cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+            if (stop_) return;
+            index = free_.back();
+            free_.pop_back();
+        }
+        std::vector<char>& b = buffers_[index];
+        in_.read(b.data(), static_cast<std::streamsize>(b.size()));
+        const auto n = static_cast<size_t>(in_.gcount());
+        const bool bad = in_.bad();
+        if (n > 0 && !bad) hash.update(b.data(), n);
+        {
+            std::lock_guard lock(mutex_);
+            if (bad) {
+                failed_ = true;
+            } else if (n > 0) {
+                filled_.emplace_back(index, n);
+            } else {
+                prehash_ = hash.final();
+                ended_ = true;
+            }
+        }
+        filled_cv_.notify_one();
+        if (bad || n == 0) return;
+    }
+}
+
+bool PrehashingReader::next(std::string_view* chunk) {
+    std::unique_lock lock(mutex_);
+    if (held_) {
+        free_.push_back(*held_);
+        held_.reset();
+        free_cv_.notify_one();
+    }
+    filled_cv_.wait(lock, [&] { return filled_head_ < filled_.size() || ended_ || failed_; });
+    if (filled_head_ < filled_.size()) {
+        auto [index, n] = filled_[filled_head_++];
+        if (filled_head_ == filled_.size()) {
+            filled_.clear();
+            filled_head_ = 0;
+        }
+        held_ = index;
+        *chunk = std::string_view(buffers_[index].data(), n);
+        return true;
+    }
+    *chunk = {};
+    return !failed_;
+}
+
+bool minisign_check_signer(const MinisignSignature& sig, const MinisignPublicKey& key,
+                           std::string* err) {
     if (!sodium_ready(err)) return false;
     if (!sig.prehashed) {
         *err =
@@ -278,9 +348,14 @@ bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
                            minisign_key_id_hex(sig.key_id), minisign_key_id_hex(key.key_id));
         return false;
     }
-    unsigned char digest[crypto_generichash_BYTES_MAX];
-    if (!hash_stream(content, digest, err)) return false;
-    if (crypto_sign_verify_detached(sig.sig.data(), digest, sizeof digest, key.pk.data()) != 0) {
+    return true;
+}
+
+bool minisign_verify_prehash(const MinisignPrehash& prehash, const MinisignSignature& sig,
+                             const MinisignPublicKey& key, std::string* err) {
+    if (!minisign_check_signer(sig, key, err)) return false;
+    if (crypto_sign_verify_detached(sig.sig.data(), prehash.data(), prehash.size(),
+                                    key.pk.data()) != 0) {
         *err =
             "signature does not match the file: the snapshot was altered or is not from the "
             "records office";
@@ -293,7 +368,30 @@ bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
         *err = "the trusted comment does not match its signature: the signature file was altered";
         return false;
     }
-    if (prehash) std::memcpy(prehash->data(), digest, prehash->size());
+    return true;
+}
+
+bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
+                            const MinisignPublicKey& key, std::string* err,
+                            MinisignPrehash* prehash,
+                            const std::function<void(std::string_view)>& observe) {
+    if (!minisign_check_signer(sig, key, err)) return false;
+    MinisignPrehash digest;
+    {
+        PrehashingReader reader(content);
+        for (;;) {
+            std::string_view chunk;
+            if (!reader.next(&chunk)) {
+                *err = "cannot read the signed file";
+                return false;
+            }
+            if (chunk.empty()) break;
+            if (observe) observe(chunk);
+        }
+        digest = reader.prehash();
+    }
+    if (!minisign_verify_prehash(digest, sig, key, err)) return false;
+    if (prehash) *prehash = digest;
     return true;
 }
 

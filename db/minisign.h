@@ -15,11 +15,17 @@
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "kiosk/time.h"
 
@@ -72,13 +78,61 @@ private:
     std::unique_ptr<crypto_generichash_blake2b_state> state_;
 };
 
+// Reads a stream from its current position to its end on a thread of its own, a few chunks ahead
+// of its reader, and pre-hashes every byte there: whoever reads the chunks (a parser, an encoding
+// check) does not pay for the hash. At most `chunks` chunks of `chunk_bytes` exist. The stream
+// must not be touched by anyone else until the reader is destroyed; the destructor stops the
+// thread and joins it, whether or not the stream was read to its end.
+class PrehashingReader {
+public:
+    explicit PrehashingReader(std::istream& in, size_t chunk_bytes = 256 * 1024, size_t chunks = 4);
+    ~PrehashingReader();
+    PrehashingReader(const PrehashingReader&) = delete;
+    PrehashingReader& operator=(const PrehashingReader&) = delete;
+
+    // The next chunk of the stream in *chunk (valid until the next call), empty at the end; false
+    // when the stream could not be read (a failed read is never mistaken for the end).
+    bool next(std::string_view* chunk);
+    // Once next() has given the end: the pre-hash of every byte of the stream.
+    const MinisignPrehash& prehash() const { return prehash_; }
+
+private:
+    void run();
+
+    std::istream& in_;
+    std::vector<std::vector<char>> buffers_;
+    std::mutex mutex_;
+    std::condition_variable filled_cv_, free_cv_;
+    // Guarded by mutex_: chunks read and hashed, in order (buffer index, size); buffers free to
+    // fill; the end (prehash_ then final) or a read failure; the destructor's stop.
+    std::vector<std::pair<size_t, size_t>> filled_;
+    size_t filled_head_ = 0;
+    std::vector<size_t> free_;
+    bool ended_ = false, failed_ = false, stop_ = false;
+    MinisignPrehash prehash_{};
+    std::optional<size_t> held_;  // the buffer handed out by next() (its caller's thread only)
+    std::thread thread_;
+};
+
+// Checks, before the content is read, that `sig` can be verified with `key`: the pre-hashed form
+// (the legacy "Ed" form is refused) made with the pinned key's id.
+bool minisign_check_signer(const MinisignSignature& sig, const MinisignPublicKey& key,
+                           std::string* err);
+// Verifies a pre-hash of the content against `sig` and `key`: the file signature, then the global
+// signature over the trusted comment (after minisign_check_signer's checks).
+bool minisign_verify_prehash(const MinisignPrehash& prehash, const MinisignSignature& sig,
+                             const MinisignPublicKey& key, std::string* err);
+
 // Verifies that `content` (read to its end, in chunks) is signed by `key`: checks the key id, the
 // pre-hashed file signature, then the global signature over the trusted comment. On success the
 // stream is at its end (callers that parse the content afterwards rewind it) and, when asked,
-// *prehash holds the verified pre-hash.
+// *prehash holds the verified pre-hash. When given, `observe` sees every byte of the content in
+// order, in pieces, on the calling thread while the hash is computed on another (e.g. to check
+// the encoding in the same read); it is called only once the signer checks have passed.
 bool minisign_verify_stream(std::istream& content, const MinisignSignature& sig,
                             const MinisignPublicKey& key, std::string* err,
-                            MinisignPrehash* prehash = nullptr);
+                            MinisignPrehash* prehash = nullptr,
+                            const std::function<void(std::string_view)>& observe = {});
 bool minisign_verify_file(const std::string& path, const MinisignSignature& sig,
                           const MinisignPublicKey& key, std::string* err);
 

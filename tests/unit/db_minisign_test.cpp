@@ -93,6 +93,39 @@ TEST_F(MinisignTest, StockSignedSnapshotVerifiesAndItsStampParses) {
     EXPECT_NE(pub_text.find(minisign_key_id_hex(pub("office").key_id)), std::string::npos);
 }
 
+// The signature's read can serve a second purpose (the sync checks the encoding in it): the
+// observer sees every byte, in order, while the hash is computed on the reader's thread.
+TEST_F(MinisignTest, TheObserverSeesEveryByteOfTheVerifiedContent) {
+    std::string content;
+    for (int i = 0; content.size() < (3u << 20); ++i)
+        content += "T-" + std::to_string(i) + ",山田 太郎\n";
+    spit(csv_, content);
+    stock_keys("office");
+    stock_sign("office", tc_);
+    MinisignSignature sig;
+    std::string err;
+    ASSERT_TRUE(read_minisign_signature(csv_.string() + ".minisig", &sig, &err)) << err;
+    std::ifstream in(csv_, std::ios::binary);
+    std::string seen;
+    MinisignPrehash prehash{};
+    ASSERT_TRUE(minisign_verify_stream(in, sig, pub("office"), &err, &prehash,
+                                       [&](std::string_view b) { seen.append(b); }))
+        << err;
+    EXPECT_EQ(seen, content);
+    MinisignPrehasher h;
+    h.update(content.data(), content.size());
+    EXPECT_EQ(prehash, h.final());
+    // Refused before a byte is read: the observer is never called.
+    MinisignPublicKey other = pub("office");
+    other.key_id[0] ^= 1;
+    std::ifstream again(csv_, std::ios::binary);
+    seen.clear();
+    EXPECT_FALSE(minisign_verify_stream(again, sig, other, &err, nullptr,
+                                        [&](std::string_view b) { seen.append(b); }));
+    EXPECT_NE(err.find("but the pinned key is"), std::string::npos) << err;
+    EXPECT_TRUE(seen.empty());
+}
+
 TEST_F(MinisignTest, TamperedFileIsRejected) {
     stock_keys("office");
     stock_sign("office", tc_);
