@@ -5,7 +5,6 @@
 #include <iconv.h>
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -18,86 +17,83 @@ iconv_t as_iconv(void* cd) { return static_cast<iconv_t>(cd); }
 
 bool is_cp932_lead(unsigned char c) { return (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC); }
 
-// A UTF-8 validator (RFC 3629 well-formed sequences only) fed one byte at a time, counting lines.
-class Utf8Check {
-public:
-    // false at the first invalid byte; error() then names it.
-    bool feed(unsigned char c) {
-        if (need_ == 0) {
-            if (c < 0x80) {
-                if (c == '\n') ++line_;
-                return true;
-            }
-            lo_ = 0x80;
-            hi_ = 0xBF;
-            if (c >= 0xC2 && c <= 0xDF) {
-                need_ = 1;
-            } else if (c == 0xE0) {
-                need_ = 2;
-                lo_ = 0xA0;
-            } else if (c >= 0xE1 && c <= 0xEF) {
-                need_ = 2;
-                if (c == 0xED) hi_ = 0x9F;  // no surrogates
-            } else if (c == 0xF0) {
-                need_ = 3;
-                lo_ = 0x90;
-            } else if (c >= 0xF1 && c <= 0xF4) {
-                need_ = 3;
-                if (c == 0xF4) hi_ = 0x8F;
-            } else {
-                return bad(c);
-            }
+}  // namespace
+
+// A UTF-8 validator (RFC 3629 well-formed sequences only) fed one byte at a time, counting lines;
+// false at the first invalid byte, which error() then names.
+bool FeedUtf8Scan::feed_byte(unsigned char c) {
+    if (need_ == 0) {
+        if (c < 0x80) {
+            if (c == '\n') ++line_;
             return true;
         }
-        if (c < lo_ || c > hi_) return bad(c);
         lo_ = 0x80;
         hi_ = 0xBF;
-        --need_;
-        return true;
-    }
-    // Feeds n bytes; false at the first invalid one. Runs of plain ASCII between characters are
-    // checked eight bytes at a time (only their line feeds are counted).
-    bool feed_all(const char* p, size_t n) {
-        size_t i = 0;
-        while (i < n) {
-            if (need_ == 0 && n - i >= 8) {
-                std::uint64_t w;
-                std::memcpy(&w, p + i, 8);
-                if ((w & 0x8080808080808080ull) == 0) {
-                    // Bytes equal to '\n' become zero; an exact zero-byte mask counts them.
-                    const std::uint64_t x = w ^ 0x0A0A0A0A0A0A0A0Aull;
-                    const std::uint64_t low = 0x7F7F7F7F7F7F7F7Full;
-                    const std::uint64_t zero = ~(((x & low) + low) | x | low);
-                    line_ += std::popcount(zero);
-                    i += 8;
-                    continue;
-                }
-            }
-            if (!feed(static_cast<unsigned char>(p[i]))) return false;
-            ++i;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need_ = 1;
+        } else if (c == 0xE0) {
+            need_ = 2;
+            lo_ = 0xA0;
+        } else if (c >= 0xE1 && c <= 0xEF) {
+            need_ = 2;
+            if (c == 0xED) hi_ = 0x9F;  // no surrogates
+        } else if (c == 0xF0) {
+            need_ = 3;
+            lo_ = 0x90;
+        } else if (c >= 0xF1 && c <= 0xF4) {
+            need_ = 3;
+            if (c == 0xF4) hi_ = 0x8F;
+        } else {
+            return bad(c);
         }
         return true;
     }
-    // false when the input ended inside a sequence.
-    bool finish() {
-        if (need_ == 0) return true;
-        error_ = fmt::format("line {}: invalid UTF-8 (the file ends inside a character)", line_);
-        return false;
-    }
-    const std::string& error() const { return error_; }
+    if (c < lo_ || c > hi_) return bad(c);
+    lo_ = 0x80;
+    hi_ = 0xBF;
+    --need_;
+    return true;
+}
 
-private:
-    bool bad(unsigned char c) {
-        error_ = fmt::format("line {}: invalid UTF-8 (byte 0x{:02X})", line_, c);
-        return false;
-    }
-    int need_ = 0;
-    unsigned char lo_ = 0x80, hi_ = 0xBF;
-    std::int64_t line_ = 1;
-    std::string error_;
-};
+bool FeedUtf8Scan::bad(unsigned char c) {
+    failed_ = true;
+    error_ = fmt::format("line {}: invalid UTF-8 (byte 0x{:02X})", line_, c);
+    return false;
+}
 
-}  // namespace
+// Runs of plain ASCII between characters are checked eight bytes at a time (only their line feeds
+// are counted, with a multiply rather than a popcount, which is a library call without -mpopcnt).
+void FeedUtf8Scan::feed(std::string_view bytes) {
+    const char* p = bytes.data();
+    const size_t n = bytes.size();
+    size_t i = 0;
+    while (i < n && !failed_) {
+        if (need_ == 0 && n - i >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                // Bytes equal to '\n' become zero; an exact zero-byte mask (0x80 in each) counts
+                // them: shifted to 0x01 a byte, the multiply sums them into the top byte.
+                const std::uint64_t x = w ^ 0x0A0A0A0A0A0A0A0Aull;
+                const std::uint64_t low = 0x7F7F7F7F7F7F7F7Full;
+                const std::uint64_t zero = ~(((x & low) + low) | x | low);
+                line_ += static_cast<std::int64_t>(((zero >> 7) * 0x0101010101010101ull) >> 56);
+                i += 8;
+                continue;
+            }
+        }
+        feed_byte(static_cast<unsigned char>(p[i]));
+        ++i;
+    }
+}
+
+bool FeedUtf8Scan::finish() {
+    if (failed_) return false;
+    if (need_ == 0) return true;
+    failed_ = true;
+    error_ = fmt::format("line {}: invalid UTF-8 (the file ends inside a character)", line_);
+    return false;
+}
 
 Cp932ByteSource::Cp932ByteSource(ByteSource& in, size_t chunk_bytes)
     : in_(in),
@@ -206,23 +202,25 @@ std::optional<std::string> canonical_feed_encoding(std::string_view name, std::s
 
 std::optional<std::string> detect_feed_encoding(std::istream& in, std::string* err) {
     // Pass 1: UTF-8 (the common case, and cheap).
-    Utf8Check utf8;
+    FeedUtf8Scan utf8;
     std::vector<char> chunk(64 * 1024);
-    bool utf8_ok = true;
-    while (utf8_ok) {
+    for (;;) {
         in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
         if (in.bad()) {
             *err = "cannot read the snapshot to detect its encoding";
             return std::nullopt;
         }
         const auto got = static_cast<size_t>(in.gcount());
-        if (got == 0) {
-            utf8_ok = utf8.finish();
-            break;
-        }
-        utf8_ok = utf8.feed_all(chunk.data(), got);
+        if (got == 0) break;
+        utf8.feed(std::string_view(chunk.data(), got));
+        if (utf8.failed()) break;
     }
-    if (utf8_ok) return "utf-8";
+    return feed_encoding_after_utf8_scan(in, utf8, err);
+}
+
+std::optional<std::string> feed_encoding_after_utf8_scan(std::istream& in, FeedUtf8Scan& utf8,
+                                                         std::string* err) {
+    if (utf8.finish()) return "utf-8";
 
     // Pass 2: CP932, through the decoder itself so that detection and decoding agree.
     in.clear();
@@ -231,6 +229,7 @@ std::optional<std::string> detect_feed_encoding(std::istream& in, std::string* e
         *err = "cannot rewind the snapshot to detect its encoding";
         return std::nullopt;
     }
+    std::vector<char> chunk(64 * 1024);
     StreamByteSource raw(in);
     Cp932ByteSource cp932(raw);
     for (;;) {

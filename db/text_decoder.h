@@ -53,6 +53,37 @@ private:
 // cp932 or auto".
 std::optional<std::string> canonical_feed_encoding(std::string_view name, std::string* err);
 
+// The first half of detect_feed_encoding: a UTF-8 check fed the content in pieces, in order (so
+// that it can run in a read made for something else, e.g. the signature's). Counts lines to name
+// the first invalid byte; once that is found the rest is ignored.
+class FeedUtf8Scan {
+public:
+    void feed(std::string_view bytes);
+    // After the last piece: true when every byte was valid UTF-8 (a BOM is allowed).
+    bool finish();
+    // An invalid byte was found (the rest need not be fed).
+    bool failed() const { return failed_; }
+    // "line 3: invalid UTF-8 (byte 0x8E)" once finish() is false.
+    const std::string& error() const { return error_; }
+
+private:
+    bool feed_byte(unsigned char c);
+    bool bad(unsigned char c);
+
+    bool failed_ = false;
+    int need_ = 0;
+    unsigned char lo_ = 0x80, hi_ = 0xBF;
+    std::int64_t line_ = 1;
+    std::string error_;
+};
+
+// The second half of detect_feed_encoding, once `utf8` has been fed the whole of `in`: "utf-8"
+// when it found every byte valid, else "cp932" when `in` (rewound here, then read to its end) is
+// valid CP932, else nullopt and *err naming both first invalid bytes, exactly as
+// detect_feed_encoding does. The caller rewinds `in` afterwards.
+std::optional<std::string> feed_encoding_after_utf8_scan(std::istream& in, FeedUtf8Scan& utf8,
+                                                         std::string* err);
+
 // Reads `in` to the end in chunks and says which encoding it is in: "utf-8" when every byte is
 // valid UTF-8 (a BOM is allowed), else "cp932" when every byte is valid CP932; else nullopt and
 // *err naming the first invalid byte and its line for each ("neither UTF-8 nor CP932: line 3:

@@ -235,5 +235,38 @@ TEST(FeedEncodingDetection, Utf8Cp932OrNeither) {
               "file: a truncated character)");
 }
 
+// The sync checks UTF-8 in the signature's read of the file, piece by piece as that read hands
+// them over: whatever the pieces, the answers and messages are those of detect_feed_encoding.
+TEST(FeedEncodingDetection, AScanFedInPiecesAnswersAsTheWholeDetection) {
+    std::string lines;
+    for (int i = 0; i < 3000; ++i) lines += std::string(static_cast<size_t>(i % 13), 'x') + "\n";
+    const std::vector<std::string> inputs = {
+        "",
+        "trainee_no,name\nT-1,Jane\n",
+        "\xEF\xBB\xBF受講者番号,氏名\nT-1,山田 太郎\n",
+        "\x8E\xF3\x8D\x75\x8E\xD2\x94\xD4\x8D\x86,\x8E\x81\x96\xBC\nT-1,\x8E\x52\x93\x63\n",
+        lines + "山田\n\xB6\xC0\n",
+        lines + "\x8E\x52\n\xFF\n",
+        lines + "a\n\xE5",
+        lines + "\xED\xA0\x80\n",  // a surrogate: not UTF-8
+        "\xF4\x90\x80\x80",        // beyond U+10FFFF
+    };
+    for (const std::string& input : inputs) {
+        std::string want_err;
+        const auto want = detect(input, &want_err);
+        for (size_t piece : {size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{4096}}) {
+            FeedUtf8Scan scan;
+            for (size_t at = 0; at < input.size(); at += piece)
+                scan.feed(std::string_view(input).substr(at, piece));
+            std::istringstream in(input);
+            in.seekg(0, std::ios::end);  // where the signature's read leaves it
+            std::string err;
+            EXPECT_EQ(feed_encoding_after_utf8_scan(in, scan, &err), want)
+                << "pieces of " << piece << " of " << input.substr(0, 20);
+            EXPECT_EQ(err, want_err);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace kiosk::db
