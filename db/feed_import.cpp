@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -53,20 +56,25 @@ bool rewind(std::istream& csv) {
 }  // namespace
 
 bool VerifiedBytesSource::read(char* buf, size_t cap, size_t* n, std::string* err) {
-    if (!in_.read(buf, cap, n, err)) return false;
-    if (*n > 0) {
-        hash_.update(buf, *n);
-        return true;
-    }
-    if (!done_) {
-        done_ = true;
-        if (hash_.final() != verified_) {
-            *err =
-                "the snapshot changed while it was being read: its bytes no longer match the "
-                "signature verified moments before (something is writing the file)";
+    *n = 0;
+    if (chunk_.empty() && !done_) {
+        if (!ahead_.next(&chunk_)) {
+            *err = "cannot read the CSV file";
             return false;
         }
+        if (chunk_.empty()) {
+            done_ = true;
+            if (ahead_.prehash() != verified_) {
+                *err =
+                    "the snapshot changed while it was being read: its bytes no longer match the "
+                    "signature verified moments before (something is writing the file)";
+                return false;
+            }
+        }
     }
+    *n = std::min(cap, chunk_.size());
+    if (*n > 0) std::memcpy(buf, chunk_.data(), *n);  // (the end's empty chunk has no data)
+    chunk_.remove_prefix(*n);
     return true;
 }
 
@@ -124,8 +132,16 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     r.key_id = minisign_key_id_hex(sig.key_id);
     std::ifstream csv(csv_file.proc_path(), std::ios::binary);
     if (!csv) return reject(fmt::format("cannot open the snapshot {}", req.csv_path));
+    // The same read checks, when asked to detect the encoding, whether the snapshot is UTF-8 (its
+    // answer is used below, after the checks against the mirror, as a read of its own would be).
     MinisignPrehash verified;
-    if (!minisign_verify_stream(csv, sig, key, &e, &verified)) return reject(e);
+    FeedUtf8Scan utf8;
+    std::function<void(std::string_view)> check_utf8;
+    if (*encoding == "auto")
+        check_utf8 = [&](std::string_view bytes) {
+            if (!utf8.failed()) utf8.feed(bytes);
+        };
+    if (!minisign_verify_stream(csv, sig, key, &e, &verified, check_utf8)) return reject(e);
 
     // 2. The trusted comment against the mirror, the audit trail's record of what was applied,
     // and the clock.
@@ -201,7 +217,9 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
     if (!rewind(csv)) return reject(cannot_reread);
     r.encoding = *encoding;
     if (r.encoding == "auto") {
-        auto detected = detect_feed_encoding(csv, &e);
+        // UTF-8 was checked while the signature's hash was computed; only a snapshot that is not
+        // UTF-8 is read again, for CP932.
+        auto detected = feed_encoding_after_utf8_scan(csv, utf8, &e);
         if (!detected) return reject(e);
         r.encoding = *detected;
         r.encoding_detected = true;

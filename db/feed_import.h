@@ -78,17 +78,19 @@ struct SyncReport {
 // The snapshot's bytes for parsing, checked against the pre-hash its signature was verified
 // over: the file is read twice (verify, then parse), and whoever could write it in between must
 // not get unverified rows applied. At the end of the input read() fails, naming the change, when
-// the bytes read differ from the verified ones.
+// the bytes read differ from the verified ones. The bytes are read and hashed a few chunks ahead
+// on a thread of its own (PrehashingReader), not on the parser's: `in` must be left alone until
+// the source is destroyed, which stops and joins that thread.
 class VerifiedBytesSource final : public ByteSource {
 public:
     VerifiedBytesSource(std::istream& in, const MinisignPrehash& verified)
-        : in_(in), verified_(verified) {}
+        : ahead_(in), verified_(verified) {}
     bool read(char* buf, size_t cap, size_t* n, std::string* err) override;
 
 private:
-    StreamByteSource in_;
+    PrehashingReader ahead_;
     MinisignPrehash verified_;
-    MinisignPrehasher hash_;
+    std::string_view chunk_;  // what is left of the chunk being read
     bool done_ = false;
 };
 

@@ -520,6 +520,35 @@ TEST_F(FeedImportTest, InvalidCp932SequenceIsRejectedNamingItsLine) {
     expect_rejected(req, "line 5: invalid CP932 (byte 0x8D at the end of the file");
 }
 
+// UTF-8 is checked in the signature's read of the file; its answer is used where the encoding's
+// own read was: after the checks against the mirror, and a bad byte far into the file (past the
+// first chunks read) is still named by its line.
+TEST_F(FeedImportTest, EncodingDetectedInTheVerifyingReadIsReportedAfterTheMirrorChecks) {
+    apply_base();
+    const std::string neither = kHeader + rows(10, 5000) + "T-9999,\x8E\x52\xFF\n";
+    const std::string line = std::to_string(2 + 2 * (5000 - 10));
+    publish(neither, 5);  // a replay and not readable: the replay is what is reported
+    expect_rejected(request(), "sequence 5 is not greater than the mirror's 5: replayed snapshot");
+    publish(neither, 6);
+    expect_rejected(request(), "the snapshot is neither UTF-8 nor CP932 (Shift_JIS): line " + line +
+                                   ": invalid UTF-8 (byte 0x8E); line " + line +
+                                   ": invalid CP932 (byte 0xFF)");
+    // The same file declared CP932 is not detected: the parse names the byte.
+    auto req = request();
+    req.encoding = "cp932";
+    expect_rejected(req, "line " + line + ": invalid CP932 (byte 0xFF)");
+    // A large UTF-8 file is detected as UTF-8 and applied.
+    publish(kHeader + rows(0, 5000) +
+                "T-9999,山田 太郎,Univ,OVERVIEW,PMDA,O-9999,2024-03-01,issued,,\n",
+            7);
+    SyncReport report;
+    std::string err;
+    ASSERT_TRUE(sync(request(), &report, &err)) << err;
+    EXPECT_EQ(report.encoding, "utf-8");
+    EXPECT_TRUE(report.encoding_detected);
+    EXPECT_EQ(report.rows_read, 2 * 5000 + 1);
+}
+
 TEST_F(FeedImportTest, Utf8DeclaredForACp932FileIsRejectedNamingTheLine) {
     apply_base();
     publish(kHeader + rows(0, 10) +
@@ -559,6 +588,98 @@ TEST(VerifiedBytesSource, PassesTheVerifiedBytesAndRefusesOthersAtTheEnd) {
     got.clear();
     EXPECT_FALSE(read_all(verified_text + "T-9,x\n", &got, &err));
     EXPECT_FALSE(read_all(verified_text.substr(0, 100), &got, &err));
+    got.clear();
+    ASSERT_FALSE(read_all("", &got, &err));  // an empty file is not the verified one either
+    EXPECT_NE(err.find("the snapshot changed while it was being read"), std::string::npos) << err;
+}
+
+// The bytes are hashed on the reader's own thread, a few chunks ahead of the parser: a file
+// written to while the parse runs is still caught at its end.
+TEST(VerifiedBytesSource, AFileChangedDuringTheParseIsCaughtByTheHashingThread) {
+    char tmpl[] = "/tmp/kiosk-verified-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const fs::path file = fs::path(tmpl) / "completions.csv";
+    std::string text = kHeader;
+    while (text.size() < (8u << 20)) text += rows(0, 1000);  // 8 MiB: far beyond the read-ahead
+    std::ofstream(file, std::ios::binary) << text;
+    MinisignPrehasher h;
+    h.update(text.data(), text.size());
+    const MinisignPrehash verified = h.final();
+    for (bool change : {false, true}) {
+        std::ifstream in(file, std::ios::binary);
+        VerifiedBytesSource src(in, verified);
+        std::vector<char> buf(64 * 1024);
+        size_t n = 0, total = 0;
+        std::string err;
+        ASSERT_TRUE(src.read(buf.data(), buf.size(), &n, &err)) << err;
+        ASSERT_EQ(n, buf.size());
+        total += n;
+        if (change) {  // the last byte, 8 MiB on, while the first 64 KiB are being parsed
+            std::fstream w(file, std::ios::binary | std::ios::in | std::ios::out);
+            w.seekp(static_cast<std::streamoff>(text.size() - 1));
+            w.put('\r');
+        }
+        bool ok = true;
+        do {
+            ok = src.read(buf.data(), buf.size(), &n, &err);
+            total += n;
+        } while (ok && n > 0);
+        EXPECT_EQ(total, text.size());
+        if (change) {
+            EXPECT_FALSE(ok);
+            EXPECT_NE(err.find("the snapshot changed while it was being read"), std::string::npos)
+                << err;
+        } else {
+            EXPECT_TRUE(ok) << err;
+        }
+    }
+    fs::remove_all(tmpl);
+}
+
+// A stream whose reads fail (EIO) after `good` bytes: istream::read sets badbit.
+class FailingBuf : public std::streambuf {
+public:
+    explicit FailingBuf(size_t good) : good_(good) {}
+
+protected:
+    int_type underflow() override {
+        if (given_ >= good_) throw std::runtime_error("EIO");
+        c_ = 'x';
+        ++given_;
+        setg(&c_, &c_, &c_ + 1);
+        return traits_type::to_int_type(c_);
+    }
+
+private:
+    size_t good_, given_ = 0;
+    char c_ = 0;
+};
+
+// The reader thread stops and is joined whatever the parse does: read to the end, stopped
+// after a chunk (a rejected row), never read at all, or failing to read.
+TEST(VerifiedBytesSource, ItsReaderThreadIsJoinedOnEveryPath) {
+    const std::string big(4u << 20, 'x');
+    MinisignPrehash any{};
+    for (int stop_after : {0, 1, 3}) {
+        std::istringstream in(big);
+        VerifiedBytesSource src(in, any);
+        char buf[4096];
+        for (int i = 0; i < stop_after; ++i) {
+            size_t n = 0;
+            std::string err;
+            ASSERT_TRUE(src.read(buf, sizeof buf, &n, &err)) << err;
+            EXPECT_EQ(n, sizeof buf);
+        }
+    }  // destroyed with the reader thread blocked on a full queue: it must stop, not hang
+    FailingBuf failing(300 * 1024);
+    std::istream in(&failing);
+    VerifiedBytesSource src(in, any);
+    std::vector<char> buf(64 * 1024);
+    size_t n = 0, total = 0;
+    std::string err;
+    while (src.read(buf.data(), buf.size(), &n, &err) && n > 0) total += n;
+    EXPECT_EQ(err, "cannot read the CSV file");
+    EXPECT_LE(total, 300u * 1024);
 }
 
 }  // namespace
