@@ -424,16 +424,34 @@ constexpr std::string_view kInsertCertificate =
     "INSERT INTO {}certificates (certificate_no, trainee_no, course, course_code, provider, "
     "completed_on, status, file_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-// The one-row INSERT `sql` (ending in "VALUES (?, …)") for `rows` rows at once: a first sync
-// inserts its held rows this way, so that SQLite's per-statement cost (step, reset, bindings
-// cleared) is paid once per kRowsPerInsert rows instead of once per row.
-constexpr int kRowsPerInsert = 64;
-std::string insert_many(std::string_view sql, int rows) {
-    const size_t values = sql.rfind("VALUES ");
-    const std::string_view tuple = sql.substr(values + 7);
-    std::string out(sql);
-    for (int i = 1; i < rows; ++i) out.append(", ").append(tuple);
-    return out;
+// Inserts rows 0..n-1 through `one`, the prepared one-row INSERT `sql` (ending in
+// "VALUES (?, …)" with `columns` parameters), or kRowsPerInsert rows to a statement while that
+// many are left: a first sync inserts its held rows this way, so that SQLite's per-statement cost
+// (step, reset, bindings cleared) is paid once per kRowsPerInsert rows instead of once per row.
+// bind(statement, parameter offset, row, slot) binds one row; `slot` (< kRowsPerInsert) names the
+// caller's buffers for that row, which must stay alive until the step.
+constexpr size_t kRowsPerInsert = 64;
+template <class BindRow>
+void insert_rows(Database& db, Statement& one, std::string_view sql, int columns, size_t n,
+                 const BindRow& bind) {
+    size_t i = 0;
+    if (n >= kRowsPerInsert) {
+        const std::string_view tuple = sql.substr(sql.rfind("VALUES ") + 7);
+        std::string many_sql(sql);
+        for (size_t k = 1; k < kRowsPerInsert; ++k) many_sql.append(", ").append(tuple);
+        auto many = db.prepare(many_sql);
+        for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
+            for (size_t j = 0; j < kRowsPerInsert; ++j)
+                bind(many, static_cast<int>(j) * columns, i + j, j);
+            many.run();
+            many.reset();
+        }
+    }
+    for (; i < n; ++i) {
+        bind(one, 0, i, 0);
+        one.run();
+        one.reset();
+    }
 }
 
 }  // namespace
@@ -945,45 +963,29 @@ struct SnapshotImport::Impl {
     // Direct mode, at the end: the held trainees (sorted by number by then), then the staged
     // ones, into main.trainees.
     void insert_held_trainees() {
-        // kRowsPerInsert rows a statement, then the rest one by one. Dates and digests are
-        // bound as text and blobs that live in `accepted`, `since` and `blobs` until the step.
-        constexpr size_t kMany = kRowsPerInsert;
-        std::array<std::optional<std::string>, kMany> accepted, since;
-        std::array<std::string, kMany> blobs;
-        std::optional<Statement> many;
-        const size_t n = held_trainees.size();
-        size_t i = 0;
-        auto bind_row = [&](Statement& t, int at, size_t j) {
-            const auto h = held_trainees.row(i + j);
-            accepted[j] = date_text(h.request_accepted_on);
-            since[j] = date_text(h.user_since);
-            blobs[j] = digest_blob(h.digest);
-            t.bind_static(at + 1, h.trainee_no)
-                .bind_static(at + 2, h.name)
-                .bind_static(at + 3, h.affiliation);
-            if (accepted[j])
-                t.bind_static(at + 4, *accepted[j]);
-            else
-                t.bind_null(at + 4);
-            if (since[j])
-                t.bind_static(at + 5, *since[j]);
-            else
-                t.bind_null(at + 5);
-            t.bind_static_blob(at + 6, blobs[j].data(), static_cast<int>(blobs[j].size()));
-        };
-        if (n >= kMany)
-            many.emplace(db.prepare(
-                insert_many(fmt::format(kInsertTrainee, "main."), static_cast<int>(kMany))));
-        for (; i + kMany <= n; i += kMany) {
-            for (size_t j = 0; j < kMany; ++j) bind_row(*many, static_cast<int>(j * 6), j);
-            many->run();
-            many->reset();
-        }
-        for (; i < n; ++i) {
-            bind_row(insert_trainee, 0, 0);
-            insert_trainee.run();
-            insert_trainee.reset();
-        }
+        // Dates and digests are bound as text and blobs kept in their row's slot until the step.
+        std::array<std::optional<std::string>, kRowsPerInsert> accepted, since;
+        std::array<std::string, kRowsPerInsert> blobs;
+        insert_rows(db, insert_trainee, fmt::format(kInsertTrainee, "main."), 6,
+                    held_trainees.size(), [&](Statement& t, int at, size_t i, size_t j) {
+                        const auto h = held_trainees.row(i);
+                        accepted[j] = date_text(h.request_accepted_on);
+                        since[j] = date_text(h.user_since);
+                        blobs[j] = digest_blob(h.digest);
+                        t.bind_static(at + 1, h.trainee_no)
+                            .bind_static(at + 2, h.name)
+                            .bind_static(at + 3, h.affiliation);
+                        if (accepted[j])
+                            t.bind_static(at + 4, *accepted[j]);
+                        else
+                            t.bind_null(at + 4);
+                        if (since[j])
+                            t.bind_static(at + 5, *since[j]);
+                        else
+                            t.bind_null(at + 5);
+                        t.bind_static_blob(at + 6, blobs[j].data(),
+                                           static_cast<int>(blobs[j].size()));
+                    });
         held_trainees.clear();
         if (trainees_staged)
             db.exec(
@@ -1033,38 +1035,21 @@ struct SnapshotImport::Impl {
     // main.certificates.
     void insert_held_certificates() {
         held.sort();
-        // kRowsPerInsert rows a statement, then the rest one by one; each row's date is bound
-        // from `completed_on`, alive until the step.
-        constexpr size_t kMany = kRowsPerInsert;
-        std::array<std::string, kMany> completed_on;
-        std::optional<Statement> many;
-        const size_t n = held.size();
-        size_t i = 0;
-        auto bind_row = [&](Statement& s, int at, size_t j) {
-            const auto h = held.row(i + j);
-            completed_on[j] = format_date(h.completed_on);
-            s.bind_static(at + 1, h.certificate_no)
-                .bind_static(at + 2, h.trainee_no)
-                .bind_static(at + 3, h.course)
-                .bind_static(at + 4, h.course_code)
-                .bind_static(at + 5, h.provider)
-                .bind_static(at + 6, completed_on[j])
-                .bind_static(at + 7, h.status)
-                .bind(at + 8, h.file_order);
-        };
-        if (n >= kMany)
-            many.emplace(db.prepare(
-                insert_many(fmt::format(kInsertCertificate, "main."), static_cast<int>(kMany))));
-        for (; i + kMany <= n; i += kMany) {
-            for (size_t j = 0; j < kMany; ++j) bind_row(*many, static_cast<int>(j * 8), j);
-            many->run();
-            many->reset();
-        }
-        for (; i < n; ++i) {
-            bind_row(insert_certificate, 0, 0);
-            insert_certificate.run();
-            insert_certificate.reset();
-        }
+        // Each row's date is bound from its slot of `completed_on`, alive until the step.
+        std::array<std::string, kRowsPerInsert> completed_on;
+        insert_rows(db, insert_certificate, fmt::format(kInsertCertificate, "main."), 8,
+                    held.size(), [&](Statement& s, int at, size_t i, size_t j) {
+                        const auto h = held.row(i);
+                        completed_on[j] = format_date(h.completed_on);
+                        s.bind_static(at + 1, h.certificate_no)
+                            .bind_static(at + 2, h.trainee_no)
+                            .bind_static(at + 3, h.course)
+                            .bind_static(at + 4, h.course_code)
+                            .bind_static(at + 5, h.provider)
+                            .bind_static(at + 6, completed_on[j])
+                            .bind_static(at + 7, h.status)
+                            .bind(at + 8, h.file_order);
+                    });
         held.clear();
         if (certificates_staged)
             db.exec(
