@@ -1199,12 +1199,14 @@ CREATE TEMP TABLE stage_certificates (
 CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
 CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
 )sql");
-            const bool empty = count(*db_, "SELECT count(*) FROM main.trainees") == 0 &&
-                               count(*db_, "SELECT count(*) FROM main.certificates") == 0;
+            // Whether the mirror holds rows, without counting a million certificates (a walk
+            // over every page of the table).
+            const std::int64_t trainees = count(*db_, "SELECT count(*) FROM main.trainees");
+            const bool empty = trainees == 0 &&
+                               count(*db_, "SELECT EXISTS (SELECT 1 FROM main.certificates)") == 0;
             auto impl = std::make_unique<SnapshotImport::Impl>(*db_, empty);
             if (!empty) {
-                impl->states.reserve(
-                    static_cast<size_t>(count(*db_, "SELECT count(*) FROM main.trainees")));
+                impl->states.reserve(static_cast<size_t>(trainees));
                 auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
                 while (st.step()) {
                     SnapshotImport::Impl::TraineeState k;
@@ -1231,12 +1233,11 @@ SnapshotImport::SnapshotImport(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 SnapshotImport::~SnapshotImport() { rollback(); }
 
 namespace {
-constexpr std::string_view kDropStaging =
+constexpr std::string_view kDropStagingTables =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
-    "DROP TABLE IF EXISTS temp.vanished; "
-
-    "DROP TABLE IF EXISTS temp.unstaged; "
+    "DROP TABLE IF EXISTS temp.vanished; DROP TABLE IF EXISTS temp.unstaged; ";
+constexpr std::string_view kImportCacheDone =
     "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
 }  // namespace
 
@@ -1250,7 +1251,7 @@ void SnapshotImport::rollback() {
         // Nothing more to do: the connection rolls back when it closes.
     }
     try {
-        impl_->db.exec(kDropStaging);
+        impl_->db.exec(fmt::format("{}{}", kDropStagingTables, kImportCacheDone));
     } catch (...) {
     }
 }
@@ -1457,6 +1458,27 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     }
 }
 
+namespace {
+
+// Runs `write`, a one-row statement, for each row of the query `rows`, its parameters bound to the
+// row's columns in order. One row to a statement: an INSERT … SELECT (or an UPDATE of many rows)
+// that may fail part-way keeps a statement journal, SQLite's copy of every page the statement
+// changes so that the statement alone can be undone. A night's sync changes most of the mirror's
+// pages, and that copy went to a temporary file: about 80 MB of writes, none of them needed, as
+// any failure rolls back the whole transaction.
+void write_each(Database& db, std::string_view rows, std::string_view write) {
+    auto from = db.prepare(rows);
+    auto to = db.prepare(write);
+    const int columns = from.column_count();
+    while (from.step()) {
+        for (int c = 0; c < columns; ++c) to.bind_column(c + 1, from, c);
+        to.run();
+        to.reset();
+    }
+}
+
+}  // namespace
+
 bool SnapshotImport::commit(const FeedState& state, std::string* err) {
     if (!impl_->open || !impl_->diffed) {
         *err = impl_->open ? "the import must be compared (diff) before it is applied"
@@ -1480,23 +1502,25 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
                     "temp.removed_trainees)");
             // Every staged trainee: the changed ones and, unchanged in their columns, those whose
             // certificates changed (their digest did).
-            db.exec(
-                "INSERT INTO main.trainees (trainee_no, name, affiliation, request_accepted_on, "
-                "user_since, digest) SELECT trainee_no, name, affiliation, request_accepted_on, "
-                "user_since, digest FROM temp.stage_trainees WHERE true ORDER BY trainee_no "
-                "ON CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
-                "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
-                "user_since = excluded.user_since, digest = excluded.digest");
-            db.exec(
-                "INSERT INTO main.certificates (certificate_no, trainee_no, course, course_code, "
-                "provider, completed_on, status, file_order) SELECT s.certificate_no, "
-                "s.trainee_no, s.course, s.course_code, s.provider, s.completed_on, s.status, "
-                "s.file_order FROM temp.certificate_changes c JOIN temp.stage_certificates s ON "
-                "s.rowid = c.srow WHERE true ORDER BY s.trainee_no, s.file_order "
-                "ON CONFLICT (trainee_no, file_order) DO UPDATE SET certificate_no = "
-                "excluded.certificate_no, course = excluded.course, course_code = "
-                "excluded.course_code, provider = excluded.provider, completed_on = "
-                "excluded.completed_on, status = excluded.status");
+            write_each(db,
+                       "SELECT trainee_no, name, affiliation, request_accepted_on, user_since, "
+                       "digest FROM temp.stage_trainees ORDER BY trainee_no",
+                       "INSERT INTO main.trainees (trainee_no, name, affiliation, "
+                       "request_accepted_on, user_since, digest) VALUES (?, ?, ?, ?, ?, ?) ON "
+                       "CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
+                       "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
+                       "user_since = excluded.user_since, digest = excluded.digest");
+            write_each(db,
+                       "SELECT s.certificate_no, s.trainee_no, s.course, s.course_code, "
+                       "s.provider, s.completed_on, s.status, s.file_order FROM "
+                       "temp.certificate_changes c JOIN temp.stage_certificates s ON s.rowid = "
+                       "c.srow ORDER BY s.trainee_no, s.file_order",
+                       "INSERT INTO main.certificates (certificate_no, trainee_no, course, "
+                       "course_code, provider, completed_on, status, file_order) VALUES (?, ?, ?, "
+                       "?, ?, ?, ?, ?) ON CONFLICT (trainee_no, file_order) DO UPDATE SET "
+                       "certificate_no = excluded.certificate_no, course = excluded.course, "
+                       "course_code = excluded.course_code, provider = excluded.provider, "
+                       "completed_on = excluded.completed_on, status = excluded.status");
         }
         auto fs = db.prepare(
             "INSERT INTO main.feed_state (id, sequence, generated_at, key_id, applied_at, "
@@ -1511,9 +1535,12 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
             .bind(5, m.trainees)
             .bind(6, m.certificates);
         fs.run();
+        // The staging tables were created in this transaction: dropped in it, their pages are
+        // never written to the temporary file (at COMMIT, and again by a DROP after it).
+        db.exec(kDropStagingTables);
         db.exec("COMMIT");
         m.open = false;
-        db.exec(kDropStaging);
+        db.exec(kImportCacheDone);
         return true;
     } catch (const SqliteError& e) {
         if (m.open) {

@@ -127,6 +127,12 @@ Statement& Statement::bind_null(int i) {
     return *this;
 }
 
+Statement& Statement::bind_column(int i, const Statement& from, int col) {
+    if (sqlite3_bind_value(stmt_, i, sqlite3_column_value(from.stmt_, col)) != SQLITE_OK)
+        fail(db_->handle(), "bind");
+    return *this;
+}
+
 bool Statement::step() {
     if (db_->depth_ > 0 && sqlite3_get_autocommit(db_->handle()))
         throw SqliteError(
@@ -172,6 +178,8 @@ std::string Statement::column_blob(int col) const {
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
 }
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
 
 Transaction::Transaction(Database& db, bool immediate) : db_(db) {
     if (db_.depth_ == 0) {

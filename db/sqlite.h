@@ -84,6 +84,8 @@ public:
     Statement& bind_static(int i, std::string_view v);
     Statement& bind_static_blob(int i, const void* data, int size);
     Statement& bind_null(int i);
+    // Binds column `col` of `from`'s current row, as it is (type and value; copied).
+    Statement& bind_column(int i, const Statement& from, int col);
     template <class T>
     Statement& bind(int i, const std::optional<T>& v) {
         return v ? bind(i, *v) : bind_null(i);
@@ -101,6 +103,7 @@ public:
     std::string_view column_view(int col) const;
     std::optional<std::string> column_opt_text(int col) const;
     std::string column_blob(int col) const;
+    int column_count() const;
 
 private:
     Database* db_;
