@@ -1171,8 +1171,104 @@ struct SnapshotImport::Impl {
     }
 };
 
-std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
-                                                          bool compare_every_row) {
+namespace {
+
+// What an import starts from: whether the mirror holds rows, and each of its trainees with the
+// digest stored for it.
+struct MirrorDigests {
+    bool empty = true;
+    TraineeMap<SnapshotImport::Impl::TraineeState> states;
+
+    static MirrorDigests read(Database& db, bool compare_every_row) {
+        MirrorDigests d;
+        // Whether the mirror holds rows, without counting a million certificates (a walk over
+        // every page of the table).
+        const std::int64_t trainees = count(db, "SELECT count(*) FROM main.trainees");
+        d.empty =
+            trainees == 0 && count(db, "SELECT EXISTS (SELECT 1 FROM main.certificates)") == 0;
+        if (d.empty) return d;
+        d.states.reserve(static_cast<size_t>(trainees));
+        auto st = db.prepare("SELECT trainee_no, digest FROM main.trainees");
+        while (st.step()) {
+            SnapshotImport::Impl::TraineeState k;
+            k.in_mirror = true;
+            if (!st.is_null(1) && !compare_every_row)
+                k.stored = digest_from_blob(st.column_blob(1));
+            d.states[st.column_view(0)] = k;
+        }
+        return d;
+    }
+
+    std::unique_ptr<SnapshotImport::Impl> into_import(Database& db) {
+        auto impl = std::make_unique<SnapshotImport::Impl>(db, empty);
+        if (!empty) {
+            impl->mirror_trainees = static_cast<std::int64_t>(states.size());
+            impl->states = std::move(states);
+        }
+        return impl;
+    }
+};
+
+std::int64_t data_version(Database& db) { return count(db, "PRAGMA data_version"); }
+
+}  // namespace
+
+// The read ahead: its own connection, so that the store's connection stays the caller's alone.
+// PRAGMA data_version, read before the digests and again once the import holds the write lock,
+// differs when any other connection committed in between; the digests are then not used.
+struct DigestsAhead::Impl {
+    std::string path;
+    bool compare_every_row = false;
+    std::unique_ptr<Database> db;
+    std::int64_t version = 0;
+    MirrorDigests digests;
+    bool ok = false;
+    std::jthread reader;
+
+    void read() {
+        try {
+            db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
+            version = data_version(*db);
+            digests = MirrorDigests::read(*db, compare_every_row);
+            ok = true;
+        } catch (const SqliteError&) {
+            ok = false;  // begin_import reads the digests itself
+        }
+    }
+    // Called by begin_import under the write lock: nothing can commit from now on.
+    bool current(bool compare) {
+        if (reader.joinable()) reader.join();
+        if (!ok || compare != compare_every_row) return false;
+        try {
+            return data_version(*db) == version;
+        } catch (const SqliteError&) {
+            return false;
+        }
+    }
+    std::unique_ptr<SnapshotImport::Impl> take(Database& import_db) {
+        ok = false;
+        db.reset();
+        return digests.into_import(import_db);
+    }
+};
+
+DigestsAhead::DigestsAhead(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DigestsAhead::~DigestsAhead() = default;  // the jthread joins
+void DigestsAhead::wait() {
+    if (impl_->reader.joinable()) impl_->reader.join();
+}
+
+std::unique_ptr<DigestsAhead> MirrorStore::read_digests_ahead(bool compare_every_row) {
+    auto impl = std::make_unique<DigestsAhead::Impl>();
+    impl->path = path_;
+    impl->compare_every_row = compare_every_row;
+    DigestsAhead::Impl* p = impl.get();
+    impl->reader = std::jthread([p] { p->read(); });
+    return std::unique_ptr<DigestsAhead>(new DigestsAhead(std::move(impl)));
+}
+
+std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err, bool compare_every_row,
+                                                          std::unique_ptr<DigestsAhead> ahead) {
     if (sodium_init() < 0) {
         *err = "cannot start the import: libsodium failed to initialise";
         return nullptr;
@@ -1180,6 +1276,10 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err,
     try {
         db_->exec(fmt::format("PRAGMA main.cache_size = -{0}; PRAGMA temp.cache_size = -{0};",
                               kImportCacheKiB));
+        // This build of SQLite overwrites deleted content (SECURE_DELETE). The staging
+        // tables' temporary file is never read again once they are dropped; writing zeros
+        // over their pages was most of what the drop cost.
+        db_->exec("PRAGMA temp.secure_delete = OFF");
         db_->exec("BEGIN IMMEDIATE");
         try {
             db_->exec(R"sql(
@@ -1199,24 +1299,9 @@ CREATE TEMP TABLE stage_certificates (
 CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
 CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
 )sql");
-            // Whether the mirror holds rows, without counting a million certificates (a walk
-            // over every page of the table).
-            const std::int64_t trainees = count(*db_, "SELECT count(*) FROM main.trainees");
-            const bool empty = trainees == 0 &&
-                               count(*db_, "SELECT EXISTS (SELECT 1 FROM main.certificates)") == 0;
-            auto impl = std::make_unique<SnapshotImport::Impl>(*db_, empty);
-            if (!empty) {
-                impl->states.reserve(static_cast<size_t>(trainees));
-                auto st = db_->prepare("SELECT trainee_no, digest FROM main.trainees");
-                while (st.step()) {
-                    SnapshotImport::Impl::TraineeState k;
-                    k.in_mirror = true;
-                    if (!st.is_null(1) && !compare_every_row)
-                        k.stored = digest_from_blob(st.column_blob(1));
-                    impl->states[st.column_text(0)] = k;
-                }
-                impl->mirror_trainees = static_cast<std::int64_t>(impl->states.size());
-            }
+            auto impl = ahead && ahead->impl_->current(compare_every_row)
+                            ? ahead->impl_->take(*db_)
+                            : MirrorDigests::read(*db_, compare_every_row).into_import(*db_);
             return std::unique_ptr<SnapshotImport>(new SnapshotImport(std::move(impl)));
         } catch (...) {
             db_->exec("ROLLBACK");

@@ -60,10 +60,28 @@ public:
     // Drops the staged snapshot; the mirror is unchanged. Also done by the destructor.
     void rollback();
 
+    struct Impl;  // defined in mirror_store.cpp
+
+private:
+    friend class MirrorStore;
+    explicit SnapshotImport(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The mirror's per-trainee digests, read for the next import on a thread and a connection of
+// their own while the caller does other work (MirrorStore::read_digests_ahead). Destroying it
+// waits for that read to end.
+class DigestsAhead {
+public:
+    ~DigestsAhead();
+    DigestsAhead(const DigestsAhead&) = delete;
+    void wait();  // until the read has ended
+    DigestsAhead& operator=(const DigestsAhead&) = delete;
+
 private:
     friend class MirrorStore;
     struct Impl;
-    explicit SnapshotImport(std::unique_ptr<Impl> impl);
+    explicit DigestsAhead(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 
@@ -89,7 +107,16 @@ public:
     // Only one import at a time per store; nullptr + *err on failure (e.g. another sync holds
     // the lock). compare_every_row: do not trust the stored digests — every trainee is staged
     // and compared column by column, so rows changed outside a sync are found and rewritten.
-    std::unique_ptr<SnapshotImport> begin_import(std::string* err, bool compare_every_row = false);
+    // `ahead`, when given, holds the digests read ahead: they are used when no other connection
+    // has committed to mirror.db since they were read, and read again otherwise.
+    std::unique_ptr<SnapshotImport> begin_import(std::string* err, bool compare_every_row = false,
+                                                 std::unique_ptr<DigestsAhead> ahead = nullptr);
+
+    // Starts reading the digests an import needs (every trainee's number and digest) on a
+    // thread of its own and its own read-only connection, and returns at once: a sync reads them
+    // while it verifies the snapshot's signature, and hands them to begin_import. A read that
+    // fails is simply not used (begin_import reads them itself).
+    std::unique_ptr<DigestsAhead> read_digests_ahead(bool compare_every_row = false);
 
     const std::string& path() const { return path_; }
 

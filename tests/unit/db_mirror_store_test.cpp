@@ -982,6 +982,86 @@ TEST_F(SyncOrderTest, ANightsChangesInAScatteredFileChangeExactlyWhatChanged) {
     EXPECT_EQ(contents("mirror"), contents("fresh"));
 }
 
+// Issue 12: a sync reads the mirror's digests ahead, while it verifies the signature, on its own
+// connection. The import starts from them only when nothing was committed to the mirror since:
+// here another sync adds a trainee and removes one meanwhile, and the import, given that stale
+// read, still sees the mirror as it is (the same snapshot again: nothing added or removed).
+TEST_F(MirrorStoreTest, DigestsReadAheadAreReadAgainWhenAnotherSyncCommittedMeanwhile) {
+    MirrorStore m(path_, true);
+    apply(m,
+          {make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true),
+           make_row("T-2", "C-2", Course::Overview, "2024-02-01", 0, true)},
+          1);
+    const std::vector<FeedRow> next = {
+        make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true),
+        make_row("T-3", "C-3", Course::Overview, "2024-02-01", 0, true, "Added")};
+    auto ahead = m.read_digests_ahead();
+    ahead->wait();  // read before the other sync commits: stale
+    {
+        MirrorStore other(path_, false);
+        apply(other, next, 2);
+    }
+    std::string err;
+    auto imp = m.begin_import(&err, false, std::move(ahead));
+    ASSERT_TRUE(imp) << err;
+    add_rows(*imp, next);
+    SnapshotDiff d;
+    ASSERT_TRUE(imp->diff(&d, &err)) << err;
+    EXPECT_EQ(d, (SnapshotDiff{.trainees_before = 2,
+                               .certificates_before = 2,
+                               .trainees_after = 2,
+                               .certificates_after = 2}));
+}
+
+// ... and when nothing was committed, the import started from the digests read ahead finds the
+// same differences, and leaves the same mirror, as one that reads them itself.
+TEST_F(MirrorStoreTest, DigestsReadAheadGiveTheSameImportAsDigestsReadByIt) {
+    const std::vector<FeedRow> base = {
+        make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true),
+        make_row("T-1", "C-2", Course::SystemOperation, "2024-03-01", 1, false),
+        make_row("T-2", "C-3", Course::Overview, "2024-02-01", 0, true),
+        make_row("T-3", "C-4", Course::Overview, "2024-02-01", 0, true)};
+    auto revoked = make_row("T-1", "C-2", Course::SystemOperation, "2024-03-01", 1, false);
+    revoked.cert.status = CertificateStatus::Revoked;
+    const std::vector<FeedRow> next = {
+        make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true), revoked,
+        make_row("T-2", "C-3", Course::Overview, "2024-02-01", 0, true, "Renamed"),
+        make_row("T-4", "C-5", Course::Overview, "2024-02-01", 0, true)};
+    std::vector<std::string> dumps;
+    for (bool read_ahead : {false, true}) {
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        MirrorStore m(path_, true);
+        apply(m, base, 1);
+        std::string err;
+        auto imp = m.begin_import(&err, false, read_ahead ? m.read_digests_ahead() : nullptr);
+        ASSERT_TRUE(imp) << err;
+        add_rows(*imp, next);
+        SnapshotDiff d;
+        ASSERT_TRUE(imp->diff(&d, &err)) << err;
+        EXPECT_EQ(d, (SnapshotDiff{.trainees_added = 1,
+                                   .trainees_changed = 1,
+                                   .trainees_removed = 1,
+                                   .certificates_added = 1,
+                                   .certificates_changed = 1,
+                                   .certificates_removed = 1,
+                                   .trainees_before = 3,
+                                   .certificates_before = 4,
+                                   .trainees_after = 3,
+                                   .certificates_after = 4}))
+            << "read ahead: " << read_ahead;
+        ASSERT_TRUE(imp->commit(state(2), &err)) << err;
+        std::string dump;
+        for (const char* no : {"T-1", "T-2", "T-3", "T-4"}) {
+            std::optional<Trainee> t;
+            ASSERT_TRUE(m.find_trainee(no, &t, &err)) << err;
+            dump += t ? fmt::format("{} {} {};", no, t->name, t->certificates.size()) : "-;";
+        }
+        dumps.push_back(dump);
+    }
+    EXPECT_EQ(dumps[0], dumps[1]);
+}
+
 }  // namespace
 }  // namespace kiosk::db
 
