@@ -171,6 +171,30 @@ std::optional<Digest> digest_from_blob(std::string_view b) {
     return d;
 }
 
+Digest siphash(const std::string& buf) {
+    unsigned char out[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(buf.data()), buf.size(),
+                                kDigestKey);
+    Digest d;
+    std::memcpy(&d.lo, out, 8);
+    std::memcpy(&d.hi, out + 8, 8);
+    return d;
+}
+
+// A trainee's own columns (not its certificates), hashed as the digest hashes a row (after a tag
+// of their own): an import tells a trainee whose columns changed from one whose certificates
+// alone did by this, without reading the mirror's row again.
+Digest trainee_columns_digest(std::string_view name, std::string_view affiliation,
+                              const std::optional<std::string>& request_accepted_on,
+                              const std::optional<std::string>& user_since, std::string* buf) {
+    buf->assign("trainee");
+    put_field(buf, name);
+    put_field(buf, affiliation);
+    put_opt(buf, request_accepted_on);
+    put_opt(buf, user_since);
+    return siphash(*buf);
+}
+
 // One row as the mirror stores it: the values bound to the INSERTs and hashed for the digest.
 struct StoredRow {
     std::string_view trainee_no, name, affiliation;
@@ -227,13 +251,10 @@ struct StoredRow {
         put_field(buf, completed_on);
         put_field(buf, status);
         buf->append(reinterpret_cast<const char*>(&file_order), sizeof file_order);
-        unsigned char out[crypto_shorthash_siphashx24_BYTES];
-        crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(buf->data()),
-                                    buf->size(), kDigestKey);
-        Digest d;
-        std::memcpy(&d.lo, out, 8);
-        std::memcpy(&d.hi, out + 8, 8);
-        return d;
+        return siphash(*buf);
+    }
+    Digest trainee_columns(std::string* buf) const {
+        return trainee_columns_digest(name, affiliation, request_accepted_on, user_since, buf);
     }
 };
 
@@ -709,7 +730,9 @@ struct SnapshotImport::Impl {
     // resumed after other trainees', whose digest is rewritten at the end.)
     struct TraineeState {
         std::optional<Digest> stored;  // in the mirror, with a digest that may be trusted
+        Digest columns;                // in the mirror: its own columns (trainee_columns_digest)
         bool in_mirror = false;
+        bool columns_changed = false;  // staged, and its columns differ from the mirror's
         bool in_file = false;
         Digest file;           // the sum over the snapshot's rows so far
         bool changed = false;  // differs from the mirror: staged (first or second pass)
@@ -888,13 +911,20 @@ struct SnapshotImport::Impl {
             }
             if (!last_state->changed || last_state->staged_row != 0) return;
             StoredRow r(row);
-            if (row.first_of_trainee) put_trainee(r, last_state->file);
+            if (row.first_of_trainee) stage_trainee_row(r, last_state, last_state->file);
             put_certificate(r);
             return;
         }
         if (run_size > 0 && run.front().trainee_no != row.trainee_no) finish_run();
         if (run_size == run.size()) run.emplace_back();
         run[run_size++] = row;
+    }
+
+    // A trainee into the staging table, noting whether its columns differ from the mirror's.
+    // Returns the row's rowid.
+    std::int64_t stage_trainee_row(const StoredRow& r, TraineeState* st, const Digest& digest) {
+        st->columns_changed = !st->in_mirror || r.trainee_columns(&buf) != st->columns;
+        return put_trainee(r, digest);
     }
 
     // Returns the row's rowid.
@@ -1081,7 +1111,7 @@ struct SnapshotImport::Impl {
             if (direct) {
                 put_first_trainee(rows.front(), first, run_digest, &st);
             } else if (stage_early && !(st.stored && *st.stored == run_digest)) {
-                st.staged_row = put_trainee(rows.front(), run_digest);
+                st.staged_row = stage_trainee_row(rows.front(), &st, run_digest);
                 write = true;
                 if (++staged_early > mirror_trainees / 4 + kMaxSplitTrainees) stage_early = false;
             }
@@ -1188,12 +1218,17 @@ struct MirrorDigests {
             trainees == 0 && count(db, "SELECT EXISTS (SELECT 1 FROM main.certificates)") == 0;
         if (d.empty) return d;
         d.states.reserve(static_cast<size_t>(trainees));
-        auto st = db.prepare("SELECT trainee_no, digest FROM main.trainees");
+        auto st = db.prepare(
+            "SELECT trainee_no, digest, name, affiliation, request_accepted_on, user_since FROM "
+            "main.trainees");
+        std::string buf;
         while (st.step()) {
             SnapshotImport::Impl::TraineeState k;
             k.in_mirror = true;
             if (!st.is_null(1) && !compare_every_row)
                 k.stored = digest_from_blob(st.column_blob(1));
+            k.columns = trainee_columns_digest(st.column_view(2), st.column_view(3),
+                                               st.column_opt_text(4), st.column_opt_text(5), &buf);
             d.states[st.column_view(0)] = k;
         }
         return d;
@@ -1362,11 +1397,6 @@ bool SnapshotImport::add(const FeedRow& row, std::string* err) {
 
 namespace {
 
-// Row equality between staging (s) and the mirror (t), NULL-safe.
-constexpr std::string_view kTraineeSame =
-    "t.name IS s.name AND t.affiliation IS s.affiliation AND "
-    "t.request_accepted_on IS s.request_accepted_on AND t.user_since IS s.user_since";
-
 // One ordered merge of the staged certificates with the mirror's rows of the staged and removed
 // trainees, both read in key order (trainee_no, file_order): a staged row at a place the mirror
 // does not fill, or that differs from the mirror's row there, goes into temp.certificate_changes
@@ -1496,10 +1526,10 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
                 ++d.trainees_removed;
             }
             d.trainees_added = m.trainees_new;
-            d.trainees_changed = count(
-                db, fmt::format("SELECT count(*) FROM temp.stage_trainees s JOIN main.trainees t "
-                                "ON t.trainee_no = s.trainee_no WHERE NOT ({})",
-                                kTraineeSame));
+            // The staged trainees of the mirror whose own columns differ (the others are staged
+            // for their certificates), told by the columns' digests: no read of the mirror.
+            for (const auto& [no, k] : m.states)
+                d.trainees_changed += k.in_mirror && k.changed && k.columns_changed;
             // A snapshot certificate is added, changed or the same by its number. An unchanged
             // trainee's certificates are all in the snapshot, in their places: a staged
             // certificate's number can only be in the mirror under a staged or a removed
