@@ -728,22 +728,27 @@ struct SnapshotImport::Impl {
     // the snapshot's digests; between the passes the trainees that differ are marked; the second
     // pass stages their rows. (Direct mode: one pass; `split` marks the trainees whose rows
     // resumed after other trainees', whose digest is rewritten at the end.)
+    // 72 bytes, for each of a quarter of a million trainees: the flags are packed together.
     struct TraineeState {
-        std::optional<Digest> stored;  // in the mirror, with a digest that may be trusted
-        Digest columns;                // in the mirror: its own columns (trainee_columns_digest)
-        bool in_mirror = false;
-        bool columns_changed = false;  // staged, and its columns differ from the mirror's
-        bool in_file = false;
-        Digest file;           // the sum over the snapshot's rows so far
-        bool changed = false;  // differs from the mirror: staged (first or second pass)
-        bool split = false;
-        bool written = false;  // direct mode: its row is in main.trainees (digest of its first run)
+        Digest stored;   // in the mirror (when has_stored: a digest that may be trusted)
+        Digest columns;  // in the mirror: its own columns (trainee_columns_digest)
+        Digest file;     // the sum over the snapshot's rows so far
         // Staged by the first pass from its first run on (every row of it so far is staged):
         // its staged trainee row's rowid, whose digest is rewritten when later runs add to it.
         std::int64_t staged_row = 0;
         std::uint32_t held_trainee = HeldCertificates::kNone;  // direct mode: in `held`
         std::uint32_t held_row = HeldTrainees::kNone;          // direct mode: in `held_trainees`
+        bool has_stored = false;
+        bool in_mirror = false;
+        bool in_file = false;
+        bool changed = false;  // differs from the mirror: staged (first or second pass)
+        bool split = false;
+        bool written = false;  // direct mode: its row is in main.trainees (digest of its first run)
+        bool columns_changed = false;  // staged, and its columns differ from the mirror's
+
+        bool stored_is(const Digest& d) const { return has_stored && stored == d; }
     };
+    static_assert(sizeof(TraineeState) <= 72);
     TraineeMap<TraineeState> states;
     int pass = 1;
     bool first_pass_ended = false, second_pass_wanted = false;
@@ -1110,7 +1115,7 @@ struct SnapshotImport::Impl {
             if (!st.in_mirror) ++trainees_new;
             if (direct) {
                 put_first_trainee(rows.front(), first, run_digest, &st);
-            } else if (stage_early && !(st.stored && *st.stored == run_digest)) {
+            } else if (stage_early && !st.stored_is(run_digest)) {
                 st.staged_row = stage_trainee_row(rows.front(), &st, run_digest);
                 write = true;
                 if (++staged_early > mirror_trainees / 4 + kMaxSplitTrainees) stage_early = false;
@@ -1173,7 +1178,7 @@ struct SnapshotImport::Impl {
             auto digest = db.prepare("UPDATE temp.stage_trainees SET digest = ? WHERE rowid = ?");
             std::optional<Statement> unstage;
             for (auto [no, st] : states) {
-                st.changed = st.in_file && !(st.stored && *st.stored == st.file);
+                st.changed = st.in_file && !st.stored_is(st.file);
                 if (st.staged_row == 0) {
                     second_pass_wanted = second_pass_wanted || st.changed;
                 } else if (!st.changed) {
@@ -1225,8 +1230,12 @@ struct MirrorDigests {
         while (st.step()) {
             SnapshotImport::Impl::TraineeState k;
             k.in_mirror = true;
-            if (!st.is_null(1) && !compare_every_row)
-                k.stored = digest_from_blob(st.column_blob(1));
+            if (!st.is_null(1) && !compare_every_row) {
+                if (auto stored = digest_from_blob(st.column_blob(1))) {
+                    k.stored = *stored;
+                    k.has_stored = true;
+                }
+            }
             k.columns = trainee_columns_digest(st.column_view(2), st.column_view(3),
                                                st.column_opt_text(4), st.column_opt_text(5), &buf);
             d.states[st.column_view(0)] = k;
@@ -1330,7 +1339,8 @@ CREATE TEMP TABLE stage_trainees (
 CREATE TEMP TABLE stage_certificates (
     certificate_no TEXT NOT NULL, trainee_no TEXT NOT NULL, course TEXT NOT NULL,
     course_code TEXT NOT NULL, provider TEXT NOT NULL, completed_on TEXT NOT NULL,
-    status TEXT NOT NULL, file_order INTEGER NOT NULL);
+    status TEXT NOT NULL, file_order INTEGER NOT NULL,
+    PRIMARY KEY (trainee_no, file_order)) WITHOUT ROWID;
 CREATE TEMP TABLE removed_trainees (trainee_no TEXT NOT NULL);
 CREATE TEMP TABLE unstaged (trainee_no TEXT NOT NULL);
 )sql");
@@ -1405,29 +1415,33 @@ namespace {
 // built for it, cost twice as much on a night's 180,000 staged rows.)
 void compare_staged_certificates(Database& db) {
     db.exec(
-        "CREATE TEMP TABLE certificate_changes (srow INTEGER NOT NULL, no TEXT NOT NULL, old_no "
+        "CREATE TEMP TABLE certificate_changes (certificate_no TEXT NOT NULL, trainee_no TEXT "
+        "NOT NULL, course TEXT NOT NULL, course_code TEXT NOT NULL, provider TEXT NOT NULL, "
+        "completed_on TEXT NOT NULL, status TEXT NOT NULL, file_order INTEGER NOT NULL, old_no "
         "TEXT); CREATE TEMP TABLE vanished (trainee_no TEXT NOT NULL, file_order INTEGER NOT "
         "NULL, certificate_no TEXT NOT NULL);");
     // Columns 1..7 of both: trainee_no, file_order, certificate_no, course, course_code,
     // provider, completed_on, status (staged: its rowid first, at 0).
     auto staged = db.prepare(
-        "SELECT rowid, trainee_no, file_order, certificate_no, course, course_code, provider, "
+        "SELECT NULL, trainee_no, file_order, certificate_no, course, course_code, provider, "
         "completed_on, status FROM temp.stage_certificates ORDER BY trainee_no, file_order");
     auto mirror = db.prepare(
         "SELECT NULL, trainee_no, file_order, certificate_no, course, course_code, provider, "
         "completed_on, status FROM main.certificates WHERE trainee_no IN (SELECT trainee_no FROM "
         "temp.stage_trainees UNION ALL SELECT trainee_no FROM temp.removed_trainees) ORDER BY "
         "trainee_no, file_order");
-    auto change =
-        db.prepare("INSERT INTO temp.certificate_changes (srow, no, old_no) VALUES (?, ?, ?)");
+    auto change = db.prepare(
+        "INSERT INTO temp.certificate_changes (trainee_no, file_order, certificate_no, "
+        "course, course_code, provider, completed_on, status, old_no) VALUES (?, ?, "
+        "?, ?, ?, ?, ?, ?, ?)");
     auto vanish = db.prepare(
         "INSERT INTO temp.vanished (trainee_no, file_order, certificate_no) VALUES (?, ?, ?)");
     auto changed = [&](std::optional<std::string_view> old_no) {
-        change.bind(1, staged.column_int(0)).bind(2, staged.column_view(3));
+        for (int c = 1; c <= 8; ++c) change.bind_column(c, staged, c);
         if (old_no)
-            change.bind(3, *old_no);
+            change.bind(9, *old_no);
         else
-            change.bind_null(3);
+            change.bind_null(9);
         change.run();
         change.reset();
     };
@@ -1544,7 +1558,8 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
                 count(db, "SELECT count(*) FROM temp.certificate_changes");
             d.certificates_changed =
                 count(db,
-                      "SELECT count(*) FROM temp.certificate_changes WHERE no IN (SELECT old_no "
+                      "SELECT count(*) FROM temp.certificate_changes WHERE certificate_no IN "
+                      "(SELECT old_no "
                       "FROM temp.certificate_changes WHERE old_no IS NOT NULL UNION ALL SELECT "
                       "certificate_no FROM temp.vanished)");
             d.certificates_added = differing - d.certificates_changed;
@@ -1626,10 +1641,9 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
                        "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
                        "user_since = excluded.user_since, digest = excluded.digest");
             write_each(db,
-                       "SELECT s.certificate_no, s.trainee_no, s.course, s.course_code, "
-                       "s.provider, s.completed_on, s.status, s.file_order FROM "
-                       "temp.certificate_changes c JOIN temp.stage_certificates s ON s.rowid = "
-                       "c.srow ORDER BY s.trainee_no, s.file_order",
+                       "SELECT certificate_no, trainee_no, course, course_code, provider, "
+                       "completed_on, status, file_order FROM temp.certificate_changes ORDER BY "
+                       "trainee_no, file_order",
                        "INSERT INTO main.certificates (certificate_no, trainee_no, course, "
                        "course_code, provider, completed_on, status, file_order) VALUES (?, ?, ?, "
                        "?, ?, ?, ?, ?) ON CONFLICT (trainee_no, file_order) DO UPDATE SET "
