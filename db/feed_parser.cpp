@@ -203,9 +203,14 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
         add_error(fmt::format("line {}, column {}: {}", line, header_[columns_[f]], what));
         ok = false;
     };
+    // Characters are counted only when the bytes cannot tell: at most `max` bytes are at most
+    // `max` characters, and a value that starts with a character's first byte has one.
     auto text = [&](Field f, size_t min, size_t max, std::string* dst) {
         std::string_view v = value(f);
-        size_t n = utf8_length(v);
+        const bool settled = v.size() <= max &&
+                             (min == 0 || (min == 1 && !v.empty() &&
+                                           (static_cast<unsigned char>(v.front()) & 0xC0) != 0x80));
+        const size_t n = settled ? min : utf8_length(v);
         if (n < min)
             error(f, "is empty");
         else if (n > max)
@@ -248,14 +253,14 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     std::string_view course = value(kCourse);
     if (course.empty())
         error(kCourse, "is empty");
-    else if (utf8_length(course) > 100)
+    else if (course.size() > 100 && utf8_length(course) > 100)
         error(kCourse, fmt::format("{} is longer than 100 characters", quoted(course)));
     else {
         cert.course = course_from_feed(course);
         cert.course_code.assign(course);  // any other code is kept and never counts (TR-3)
     }
     std::string_view provider = value(kProvider);
-    if (utf8_length(provider) > 100)
+    if (provider.size() > 100 && utf8_length(provider) > 100)
         error(kProvider, fmt::format("{} is longer than 100 characters", quoted(provider)));
     else
         cert.provider.assign(provider.empty() ? kPmda : provider);
@@ -302,7 +307,10 @@ bool FeedParser::validate(const CsvRecord& rec, FeedRow* out) {
     if (seen) {
         for (size_t i = 0; i < kTraineeFields.size(); ++i) {
             Field f = kTraineeFields[i];
-            if (columns_[f] < 0 || std::hash<std::string_view>{}(value(f)) == seen->values[i])
+            // The trainee of the row before: its values are at hand, compared without hashing.
+            if (columns_[f] < 0 || (seen == last_trainee_ ? value(f) == last_values_[i]
+                                                          : std::hash<std::string_view>{}(
+                                                                value(f)) == seen->values[i]))
                 continue;
             // The first row's value is quoted when it is at hand (the trainee's rows so far are
             // the last ones read); a trainee whose rows are scattered is named by line only.

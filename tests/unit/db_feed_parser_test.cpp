@@ -163,7 +163,8 @@ TEST(FeedParser, EachFieldRuleHasItsMessage) {
     };
     std::string long_name(101, 'n'), long_aff(201, 'a'), long_cert(41, 'c');
     std::string jp_name_100;
-    for (int i = 0; i < 100; ++i) jp_name_100 += "山";  // 100 characters, 300 bytes: fine
+    for (int i = 0; i < 100; ++i) jp_name_100 += "山";   // 100 characters, 300 bytes: fine
+    const std::string jp_name_101 = jp_name_100 + "川";  // 101 characters: counted, too long
     std::vector<Case> cases = {
         {"T_1,A,,SYSOP,,C-1,2024-01-01,issued,,",
          "line 2, column trainee_no: 'T_1' is not a trainee number (1–32 of 0-9 A-Z a-z -)"},
@@ -173,6 +174,7 @@ TEST(FeedParser, EachFieldRuleHasItsMessage) {
         {"T-1,,,SYSOP,,C-1,2024-01-01,issued,,", "line 2, column name: is empty"},
         {"T-1," + long_name + ",,SYSOP,,C-1,2024-01-01,issued,,",
          "line 2, column name: '" + std::string(40, 'n') + "…' is longer than 100 characters"},
+        {"T-1," + jp_name_101 + ",,SYSOP,,C-1,2024-01-01,issued,,", "line 2, column name: '"},
         {"T-1,A," + long_aff + ",SYSOP,,C-1,2024-01-01,issued,,", "line 2, column affiliation: '"},
         {"T-1,A,,,,C-1,2024-01-01,issued,,", "line 2, column course: is empty"},
         {"T-1,A,,SYSOP,,,2024-01-01,issued,,", "line 2, column certificate_no: is empty"},
