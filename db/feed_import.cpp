@@ -256,10 +256,12 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
         import->rollback();
         return reject(*why);
     }
-    FeedRow row;
     progress("reading", 0);
     for (std::int64_t n = 1;; ++n) {
-        auto res = parser.next(&row, &e);
+        // Parsed straight into the import's batch: no copy of the row.
+        FeedRow* row = import->row_to_fill(&e);
+        if (!row) return reject(e);
+        auto res = parser.next(row, &e);
         if (res == FeedParser::Result::End) break;
         if ((n & 8191) == 0) progress("reading", n);
         if (res == FeedParser::Result::Rejected) {
@@ -276,7 +278,7 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
             return reject(line, fmt::format("invalid feed: {} errors listed, the first at {}",
                                             r.errors.size(), error_location(e)));
         }
-        if (!import->add(row, &e)) return reject(e);
+        if (!import->add_filled(&e)) return reject(e);
     }
     r.rows_read = parser.rows_read();
     r.errors = parser.errors();
@@ -294,14 +296,16 @@ bool sync_snapshot(const SyncRequest& req, MirrorStore& mirror, AuditTrail& audi
                            expected_rows);
         progress("reading again", 0);
         for (std::int64_t n = 1;; ++n) {
-            auto res = second.parser.next(&row, &e);
+            FeedRow* row = import->row_to_fill(&e);
+            if (!row) return reject(e);
+            auto res = second.parser.next(row, &e);
             if (res == FeedParser::Result::End) break;
             if ((n & 8191) == 0) progress("reading again", n);
             if (res == FeedParser::Result::Rejected) {
                 import->rollback();
                 return reject(fmt::format("the second read of the snapshot failed: {}", e));
             }
-            if (!import->add(row, &e)) return reject(e);
+            if (!import->add_filled(&e)) return reject(e);
         }
     }
     progress("comparing", r.rows_read);

@@ -816,22 +816,32 @@ struct SnapshotImport::Impl {
 
     ~Impl() { stop_worker(true); }
 
-    // Caller's side: queue one row; false when the worker has failed (its error in *err).
-    bool push(const FeedRow& row, std::string* err) {
+    // Caller's side: the batch's next row, to be written in place and queued by push_slot();
+    // nullptr when the worker has failed (its error in *err).
+    FeedRow* slot(std::string* err) {
         if (!worker.joinable()) worker = std::thread([this] { work(); });
         if (!filling) filling = take_batch();
         if (!filling) {
             *err = worker_failure();
-            return false;
+            return nullptr;
         }
         Batch& b = *filling;
         if (b.size == b.rows.size()) b.rows.emplace_back();
-        b.rows[b.size++] = row;  // copy-assigns into kept strings
-        if (b.size == kBatchRows) {
+        return &b.rows[b.size];  // a recycled row: its strings keep their capacity
+    }
+    void push_slot() {
+        if (++filling->size == kBatchRows) {
             std::lock_guard lock(mu);
             queued.push_back(std::move(filling));
             work_ready.notify_one();
         }
+    }
+    // Caller's side: queue one row (a copy); false when the worker has failed (*err).
+    bool push(const FeedRow& row, std::string* err) {
+        FeedRow* to = slot(err);
+        if (!to) return false;
+        *to = row;  // copy-assigns into kept strings
+        push_slot();
         return true;
     }
 
@@ -1384,6 +1394,35 @@ void SnapshotImport::rollback() {
         impl_->db.exec(fmt::format("{}{}", kDropStagingTables, kImportCacheDone));
     } catch (...) {
     }
+}
+
+FeedRow* SnapshotImport::row_to_fill(std::string* err) {
+    Impl& m = *impl_;
+    if (!m.open || m.diffed) {
+        *err = "the import is closed";
+        return nullptr;
+    }
+    if (m.first_pass_ended && !m.second_pass_wanted) {
+        *err = "the import wants no second pass";
+        return nullptr;
+    }
+    FeedRow* row = m.slot(err);
+    if (!row) {
+        *err = fmt::format("cannot stage the rows: {}", *err);
+        rollback();
+    }
+    return row;
+}
+
+bool SnapshotImport::add_filled(std::string* err) {
+    Impl& m = *impl_;
+    if (!m.open || m.diffed || !m.filling) {
+        *err = "the import has no row to add";
+        return false;
+    }
+    m.push_slot();
+    if (!m.first_pass_ended) ++m.certificates;
+    return true;
 }
 
 bool SnapshotImport::add(const FeedRow& row, std::string* err) {

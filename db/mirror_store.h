@@ -42,6 +42,10 @@ public:
     // First pass: every row of the snapshot, in file order. Second pass (when asked for by
     // end_first_pass()): the same rows again, in the same order.
     bool add(const FeedRow& row, std::string* err);
+    // The same without a copy of the row: the caller writes it into row_to_fill(), then queues it
+    // with add_filled(). row_to_fill() is nullptr, with *err, when the import cannot take rows.
+    FeedRow* row_to_fill(std::string* err);
+    bool add_filled(std::string* err);
     // Ends the first pass. The mirror's trainees are compared with the snapshot's by digest;
     // *second_pass says whether the rows must be given again, so that the trainees that differ
     // and were not staged by the first pass can be staged (never for an empty mirror, whose rows

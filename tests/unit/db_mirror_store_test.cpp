@@ -982,6 +982,41 @@ TEST_F(SyncOrderTest, ANightsChangesInAScatteredFileChangeExactlyWhatChanged) {
     EXPECT_EQ(contents("mirror"), contents("fresh"));
 }
 
+// Issue 12: the sync's parser writes each row straight into the import's batch (row_to_fill,
+// add_filled) instead of handing over a copy; the rows are imported as add() imports them, and an
+// import that cannot take rows says so instead of handing out a row.
+TEST_F(MirrorStoreTest, RowsWrittenInPlaceAreImportedAsAddedOnes) {
+    MirrorStore m(path_, true);
+    const std::vector<FeedRow> rows = {
+        make_row("T-1", "C-1", Course::Overview, "2024-02-01", 0, true),
+        make_row("T-1", "C-2", Course::SystemOperation, "2024-03-01", 1, false),
+        make_row("T-2", "C-3", Course::Overview, "2024-02-01", 0, true)};
+    std::string err;
+    auto imp = m.begin_import(&err);
+    ASSERT_TRUE(imp) << err;
+    for (const auto& r : rows) {
+        FeedRow* slot = imp->row_to_fill(&err);
+        ASSERT_NE(slot, nullptr) << err;
+        *slot = r;
+        ASSERT_TRUE(imp->add_filled(&err)) << err;
+    }
+    bool again = true;
+    ASSERT_TRUE(imp->end_first_pass(&again, &err)) << err;
+    EXPECT_FALSE(again);
+    SnapshotDiff d;
+    ASSERT_TRUE(imp->diff(&d, &err)) << err;
+    EXPECT_EQ(d.trainees_added, 2);
+    EXPECT_EQ(d.certificates_added, 3);
+    EXPECT_EQ(imp->row_to_fill(&err), nullptr);  // compared: it takes no more rows
+    EXPECT_EQ(err, "the import is closed");
+    ASSERT_TRUE(imp->commit(state(1), &err)) << err;
+    std::optional<Trainee> t;
+    ASSERT_TRUE(m.find_trainee("T-1", &t, &err)) << err;
+    ASSERT_TRUE(t);
+    ASSERT_EQ(t->certificates.size(), 2u);
+    EXPECT_EQ(t->certificates[1].certificate_no, "C-2");
+}
+
 // Issue 12: a sync reads the mirror's digests ahead, while it verifies the signature, on its own
 // connection. The import starts from them only when nothing was committed to the mirror since:
 // here another sync adds a trainee and removes one meanwhile, and the import, given that stale
