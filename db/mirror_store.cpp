@@ -1285,8 +1285,8 @@ struct DigestsAhead::Impl {
             version = data_version(*db);
             digests = MirrorDigests::read(*db, compare_every_row);
             ok = true;
-        } catch (const SqliteError&) {
-            ok = false;  // begin_import reads the digests itself
+        } catch (const std::exception&) {  // on this thread: nothing may escape it
+            ok = false;                    // begin_import reads the digests itself
         }
     }
     // Called by begin_import under the write lock: nothing can commit from now on.
