@@ -1218,6 +1218,12 @@ struct SnapshotImport::Impl {
 
 namespace {
 
+// Every staging table an import may leave in temp.
+constexpr std::string_view kDropStagingTables =
+    "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
+    "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
+    "DROP TABLE IF EXISTS temp.vanished; DROP TABLE IF EXISTS temp.unstaged; ";
+
 // What an import starts from: whether the mirror holds rows, and each of its trainees with the
 // digest stored for it.
 struct MirrorDigests {
@@ -1289,9 +1295,12 @@ struct DigestsAhead::Impl {
             ok = false;                    // begin_import reads the digests itself
         }
     }
+    void join() {
+        if (reader.joinable()) reader.join();
+    }
     // Called by begin_import under the write lock: nothing can commit from now on.
     bool current(bool compare) {
-        if (reader.joinable()) reader.join();
+        join();
         if (!ok || compare != compare_every_row) return false;
         try {
             return data_version(*db) == version;
@@ -1308,9 +1317,7 @@ struct DigestsAhead::Impl {
 
 DigestsAhead::DigestsAhead(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DigestsAhead::~DigestsAhead() = default;  // the jthread joins
-void DigestsAhead::wait() {
-    if (impl_->reader.joinable()) impl_->reader.join();
-}
+void DigestsAhead::wait() { impl_->join(); }
 
 std::unique_ptr<DigestsAhead> MirrorStore::read_digests_ahead(bool compare_every_row) {
     auto impl = std::make_unique<DigestsAhead::Impl>();
@@ -1336,13 +1343,8 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err, bool
         db_->exec("PRAGMA temp.secure_delete = OFF");
         db_->exec("BEGIN IMMEDIATE");
         try {
+            db_->exec(kDropStagingTables);
             db_->exec(R"sql(
-DROP TABLE IF EXISTS temp.stage_trainees;
-DROP TABLE IF EXISTS temp.stage_certificates;
-DROP TABLE IF EXISTS temp.removed_trainees;
-DROP TABLE IF EXISTS temp.unstaged;
-DROP TABLE IF EXISTS temp.certificate_changes;
-DROP TABLE IF EXISTS temp.vanished;
 CREATE TEMP TABLE stage_trainees (
     trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
     request_accepted_on TEXT, user_since TEXT, digest BLOB);
@@ -1373,10 +1375,6 @@ SnapshotImport::SnapshotImport(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 SnapshotImport::~SnapshotImport() { rollback(); }
 
 namespace {
-constexpr std::string_view kDropStagingTables =
-    "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
-    "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
-    "DROP TABLE IF EXISTS temp.vanished; DROP TABLE IF EXISTS temp.unstaged; ";
 constexpr std::string_view kImportCacheDone =
     "PRAGMA main.cache_size = -2000; PRAGMA temp.cache_size = -2000;";
 }  // namespace
@@ -1396,16 +1394,24 @@ void SnapshotImport::rollback() {
     }
 }
 
-FeedRow* SnapshotImport::row_to_fill(std::string* err) {
-    Impl& m = *impl_;
+namespace {
+// Whether an import takes rows now (add, row_to_fill); *err says why not.
+bool takes_rows(const SnapshotImport::Impl& m, std::string* err) {
     if (!m.open || m.diffed) {
         *err = "the import is closed";
-        return nullptr;
+        return false;
     }
     if (m.first_pass_ended && !m.second_pass_wanted) {
         *err = "the import wants no second pass";
-        return nullptr;
+        return false;
     }
+    return true;
+}
+}  // namespace
+
+FeedRow* SnapshotImport::row_to_fill(std::string* err) {
+    Impl& m = *impl_;
+    if (!takes_rows(m, err)) return nullptr;
     FeedRow* row = m.slot(err);
     if (!row) {
         *err = fmt::format("cannot stage the rows: {}", *err);
@@ -1427,14 +1433,7 @@ bool SnapshotImport::add_filled(std::string* err) {
 
 bool SnapshotImport::add(const FeedRow& row, std::string* err) {
     Impl& m = *impl_;
-    if (!m.open || m.diffed) {
-        *err = "the import is closed";
-        return false;
-    }
-    if (m.first_pass_ended && !m.second_pass_wanted) {
-        *err = "the import wants no second pass";
-        return false;
-    }
+    if (!takes_rows(m, err)) return false;
     if (!m.push(row, err)) {
         *err = fmt::format("cannot stage the rows up to line {}: {}", row.line, *err);
         rollback();
@@ -1459,13 +1458,13 @@ void compare_staged_certificates(Database& db) {
         "completed_on TEXT NOT NULL, status TEXT NOT NULL, file_order INTEGER NOT NULL, old_no "
         "TEXT); CREATE TEMP TABLE vanished (trainee_no TEXT NOT NULL, file_order INTEGER NOT "
         "NULL, certificate_no TEXT NOT NULL);");
-    // Columns 1..7 of both: trainee_no, file_order, certificate_no, course, course_code,
-    // provider, completed_on, status (staged: its rowid first, at 0).
+    // Columns 0..7 of both: trainee_no, file_order, certificate_no, course, course_code,
+    // provider, completed_on, status.
     auto staged = db.prepare(
-        "SELECT NULL, trainee_no, file_order, certificate_no, course, course_code, provider, "
+        "SELECT trainee_no, file_order, certificate_no, course, course_code, provider, "
         "completed_on, status FROM temp.stage_certificates ORDER BY trainee_no, file_order");
     auto mirror = db.prepare(
-        "SELECT NULL, trainee_no, file_order, certificate_no, course, course_code, provider, "
+        "SELECT trainee_no, file_order, certificate_no, course, course_code, provider, "
         "completed_on, status FROM main.certificates WHERE trainee_no IN (SELECT trainee_no FROM "
         "temp.stage_trainees UNION ALL SELECT trainee_no FROM temp.removed_trainees) ORDER BY "
         "trainee_no, file_order");
@@ -1476,7 +1475,7 @@ void compare_staged_certificates(Database& db) {
     auto vanish = db.prepare(
         "INSERT INTO temp.vanished (trainee_no, file_order, certificate_no) VALUES (?, ?, ?)");
     auto changed = [&](std::optional<std::string_view> old_no) {
-        for (int c = 1; c <= 8; ++c) change.bind_column(c, staged, c);
+        for (int c = 0; c < 8; ++c) change.bind_column(c + 1, staged, c);
         if (old_no)
             change.bind(9, *old_no);
         else
@@ -1493,9 +1492,9 @@ void compare_staged_certificates(Database& db) {
             order = 1;
         } else {
             // SQLite's BINARY collation is memcmp, then length: string_view's compare.
-            order = staged.column_view(1).compare(mirror.column_view(1));
+            order = staged.column_view(0).compare(mirror.column_view(0));
             if (order == 0) {
-                const std::int64_t a = staged.column_int(2), b = mirror.column_int(2);
+                const std::int64_t a = staged.column_int(1), b = mirror.column_int(1);
                 order = a < b ? -1 : a > b ? 1 : 0;
             }
         }
@@ -1503,18 +1502,18 @@ void compare_staged_certificates(Database& db) {
             changed(std::nullopt);
             s = staged.step();
         } else if (order > 0) {
-            vanish.bind(1, mirror.column_view(1))
-                .bind(2, mirror.column_int(2))
-                .bind(3, mirror.column_view(3));
+            vanish.bind(1, mirror.column_view(0))
+                .bind(2, mirror.column_int(1))
+                .bind(3, mirror.column_view(2));
             vanish.run();
             vanish.reset();
             t = mirror.step();
         } else {
             // Two certificates at the same place are the same when their other columns are.
             bool same = true;
-            for (int c = 3; c <= 8 && same; ++c)
+            for (int c = 2; c < 8 && same; ++c)
                 same = staged.column_view(c) == mirror.column_view(c);
-            if (!same) changed(mirror.column_view(3));
+            if (!same) changed(mirror.column_view(2));
             s = staged.step();
             t = mirror.step();
         }
