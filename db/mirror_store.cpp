@@ -238,12 +238,18 @@ struct StoredRow {
           file_order(file_order_) {}
 
     Digest digest(std::string* buf) const {
+        return digest_with(name, affiliation, request_accepted_on, user_since, buf);
+    }
+    // The digest of this row with other values in the trainee's own columns.
+    Digest digest_with(std::string_view name_, std::string_view affiliation_,
+                       const std::optional<std::string>& request_accepted_on_,
+                       const std::optional<std::string>& user_since_, std::string* buf) const {
         buf->clear();
         put_field(buf, trainee_no);
-        put_field(buf, name);
-        put_field(buf, affiliation);
-        put_opt(buf, request_accepted_on);
-        put_opt(buf, user_since);
+        put_field(buf, name_);
+        put_field(buf, affiliation_);
+        put_opt(buf, request_accepted_on_);
+        put_opt(buf, user_since_);
         put_field(buf, certificate_no);
         put_field(buf, course);
         put_field(buf, course_code);
@@ -431,7 +437,9 @@ bool MirrorStore::feed_state(std::optional<FeedState>* out, std::string* err) {
 // any not staged yet, a second pass over the same rows stages theirs. A trainee whose first run of
 // rows already differs from the mirror is staged by the first pass (in a file grouped by trainee
 // that is every changed trainee: no second read). The unchanged trainees (most of them, most
-// nights) are never written anywhere.
+// nights) are never written anywhere. A staged trainee whose own columns alone changed (renamed:
+// its rows hashed with the mirror's columns in their place add up to its stored digest) is staged
+// without its certificates, which are the mirror's: they are neither compared nor written.
 // Into an empty mirror (the first sync) there is nothing to compare: rows go straight into the
 // main tables, inside the same transaction (trainees and certificates out of key order are held in
 // memory and inserted sorted at the end).
@@ -713,6 +721,80 @@ private:
 
 }  // namespace
 
+namespace {
+
+// The mirror's own columns of each trainee (name, affiliation, and its two dates as stored), read
+// with the digests. A trainee of a grouped snapshot whose own columns changed (a night's renames)
+// has its rows hashed again with the mirror's columns in place of the snapshot's: when they add
+// up to the stored digest, its certificates are the mirror's, and neither they nor the mirror's
+// are staged and compared; only its trainee row is written. About 80 bytes a trainee. Bounded:
+// past kMaxBytes, or for a value that does not fit, add() refuses and that trainee is staged whole.
+class MirrorColumns {
+public:
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    static constexpr size_t kMaxBytes = size_t{32} << 20;
+
+    struct Columns {
+        std::string_view name, affiliation;
+        std::optional<std::string> request_accepted_on, user_since;
+    };
+
+    void reserve(size_t trainees) { text_.reserve(std::min(trainees * 80, kMaxBytes / 2)); }
+
+    // Where the columns are held, for get(); kNone when they cannot be.
+    std::uint32_t add(std::string_view name, std::string_view affiliation,
+                      const std::optional<std::string>& accepted,
+                      const std::optional<std::string>& since) {
+        const size_t size = kHeader + name.size() + affiliation.size() +
+                            (accepted ? accepted->size() : 0) + (since ? since->size() : 0);
+        const size_t grown = text_.size() + size > text_.capacity()
+                                 ? std::max(2 * text_.capacity(), text_.size() + size)
+                                 : text_.capacity();
+        if (name.size() > 0xFFFF || affiliation.size() > 0xFFFF ||
+            (accepted && accepted->size() >= kNoText) || (since && since->size() >= kNoText) ||
+            grown > kMaxBytes)
+            return kNone;
+        const auto at = static_cast<std::uint32_t>(text_.size());
+        const std::uint16_t sizes[2] = {static_cast<std::uint16_t>(name.size()),
+                                        static_cast<std::uint16_t>(affiliation.size())};
+        const unsigned char dates[2] = {
+            static_cast<unsigned char>(accepted ? accepted->size() : kNoText),
+            static_cast<unsigned char>(since ? since->size() : kNoText)};
+        text_.append(reinterpret_cast<const char*>(sizes), sizeof sizes)
+            .append(reinterpret_cast<const char*>(dates), sizeof dates)
+            .append(name)
+            .append(affiliation);
+        if (accepted) text_.append(*accepted);
+        if (since) text_.append(*since);
+        return at;
+    }
+
+    Columns get(std::uint32_t at) const {
+        std::uint16_t sizes[2];
+        unsigned char dates[2];
+        std::memcpy(sizes, text_.data() + at, sizeof sizes);
+        std::memcpy(dates, text_.data() + at + sizeof sizes, sizeof dates);
+        std::string_view t = std::string_view(text_).substr(at + kHeader);
+        Columns c;
+        c.name = t.substr(0, sizes[0]);
+        c.affiliation = t.substr(sizes[0], sizes[1]);
+        t.remove_prefix(size_t{sizes[0]} + sizes[1]);
+        if (dates[0] != kNoText) {
+            c.request_accepted_on.emplace(t.substr(0, dates[0]));
+            t.remove_prefix(dates[0]);
+        }
+        if (dates[1] != kNoText) c.user_since.emplace(t.substr(0, dates[1]));
+        return c;
+    }
+
+private:
+    static constexpr size_t kHeader = 2 * sizeof(std::uint16_t) + 2;
+    static constexpr unsigned char kNoText = 0xFF;  // a NULL date
+    HugeString text_;
+};
+
+}  // namespace
+
 struct SnapshotImport::Impl {
     Database& db;
     bool open = true;
@@ -728,7 +810,7 @@ struct SnapshotImport::Impl {
     // the snapshot's digests; between the passes the trainees that differ are marked; the second
     // pass stages their rows. (Direct mode: one pass; `split` marks the trainees whose rows
     // resumed after other trainees', whose digest is rewritten at the end.)
-    // 72 bytes, for each of a quarter of a million trainees: the flags are packed together.
+    // 80 bytes, for each of a quarter of a million trainees: the flags are packed together.
     struct TraineeState {
         Digest stored;   // in the mirror (when has_stored: a digest that may be trusted)
         Digest columns;  // in the mirror: its own columns (trainee_columns_digest)
@@ -738,6 +820,7 @@ struct SnapshotImport::Impl {
         std::int64_t staged_row = 0;
         std::uint32_t held_trainee = HeldCertificates::kNone;  // direct mode: in `held`
         std::uint32_t held_row = HeldTrainees::kNone;          // direct mode: in `held_trainees`
+        std::uint32_t mirror_columns = MirrorColumns::kNone;   // its columns in the mirror
         bool has_stored = false;
         bool in_mirror = false;
         bool in_file = false;
@@ -745,11 +828,15 @@ struct SnapshotImport::Impl {
         bool split = false;
         bool written = false;  // direct mode: its row is in main.trainees (digest of its first run)
         bool columns_changed = false;  // staged, and its columns differ from the mirror's
+        // Staged by the first pass (in stage_columns_of_trainees) for its columns alone: its
+        // certificates are the mirror's (only_columns_differ).
+        bool certificates_same = false;
 
         bool stored_is(const Digest& d) const { return has_stored && stored == d; }
     };
-    static_assert(sizeof(TraineeState) <= 72);
+    static_assert(sizeof(TraineeState) <= 80);
     TraineeMap<TraineeState> states;
+    MirrorColumns mirror_columns;
     int pass = 1;
     bool first_pass_ended = false, second_pass_wanted = false;
     // First pass, into a mirror with rows: a trainee whose first run already differs from the
@@ -939,12 +1026,11 @@ struct SnapshotImport::Impl {
     // Returns the row's rowid.
     std::int64_t stage_trainee_row(const StoredRow& r, TraineeState* st, const Digest& digest) {
         st->columns_changed = !st->in_mirror || r.trainee_columns(&buf) != st->columns;
-        return put_trainee(r, digest);
+        return put_trainee(insert_trainee, r, digest);
     }
 
-    // Returns the row's rowid.
-    std::int64_t put_trainee(const StoredRow& r, const Digest& digest) {
-        auto& t = insert_trainee;
+    // Through `t`, an INSERT of kInsertTrainee; returns the row's rowid.
+    std::int64_t put_trainee(Statement& t, const StoredRow& r, const Digest& digest) {
         std::string blob = digest_blob(digest);
         t.bind_static(1, r.trainee_no)
             .bind_static(2, r.name)
@@ -983,7 +1069,7 @@ struct SnapshotImport::Impl {
     void put_first_trainee(const StoredRow& r, const FeedRow& row, const Digest& digest,
                            TraineeState* st) {
         if (!unordered) {
-            put_trainee(r, digest);
+            put_trainee(insert_trainee, r, digest);
             st->written = true;
             return;
         }
@@ -1104,6 +1190,57 @@ struct SnapshotImport::Impl {
                 "temp.stage_certificates ORDER BY trainee_no, file_order");
     }
 
+    // Whether a trainee's first run differs from the mirror in the trainee's own columns alone:
+    // its columns differ, and its rows hashed with the mirror's columns in their place add up to
+    // the digest stored for it (trusted as the unchanged trainees' digests are).
+    bool only_columns_differ(const TraineeState& st) {
+        if (!st.has_stored || st.mirror_columns == MirrorColumns::kNone) return false;
+        if (rows.front().trainee_columns(&buf) == st.columns) return false;
+        const MirrorColumns::Columns was = mirror_columns.get(st.mirror_columns);
+        Digest digest;
+        for (const StoredRow& r : rows)
+            digest.add(r.digest_with(was.name, was.affiliation, was.request_accepted_on,
+                                     was.user_since, &buf));
+        return st.stored_is(digest);
+    }
+    // A trainee whose columns alone changed into temp.stage_columns_of_trainees; returns its rowid.
+    std::optional<Statement> columns_only;
+    std::int64_t stage_columns_only(const StoredRow& r, const Digest& digest) {
+        if (!columns_only)
+            columns_only.emplace(db.prepare(fmt::format(kInsertTrainee, "temp.stage_columns_of_")));
+        return put_trainee(*columns_only, r, digest);
+    }
+    // A trainee staged for its columns alone (its row `rowid` there) into stage_trainees, with the
+    // mirror's certificates; returns its rowid there.
+    std::optional<Statement> restage_trainee, unstage_columns, stage_mirror_certificates;
+    std::int64_t stage_whole(std::string_view trainee_no, std::int64_t rowid) {
+        if (!restage_trainee) {
+            restage_trainee.emplace(db.prepare(
+                "INSERT INTO temp.stage_trainees (trainee_no, name, affiliation, "
+                "request_accepted_on, user_since, digest) SELECT trainee_no, name, affiliation, "
+                "request_accepted_on, user_since, digest FROM temp.stage_columns_of_trainees "
+                "WHERE rowid = ?"));
+            unstage_columns.emplace(
+                db.prepare("DELETE FROM temp.stage_columns_of_trainees WHERE rowid = ?"));
+            stage_mirror_certificates.emplace(db.prepare(
+                "INSERT INTO temp.stage_certificates (certificate_no, trainee_no, course, "
+                "course_code, provider, completed_on, status, file_order) SELECT certificate_no, "
+                "trainee_no, course, course_code, provider, completed_on, status, file_order FROM "
+                "main.certificates WHERE trainee_no = ?"));
+        }
+        restage_trainee->bind(1, rowid);
+        restage_trainee->run();
+        restage_trainee->reset();
+        const std::int64_t staged = db.last_insert_rowid();
+        unstage_columns->bind(1, rowid);
+        unstage_columns->run();
+        unstage_columns->reset();
+        stage_mirror_certificates->bind(1, trainee_no);
+        stage_mirror_certificates->run();
+        stage_mirror_certificates->reset();
+        return staged;
+    }
+
     // The run ends (first pass): its rows' digests are added to the trainee's. Direct mode also
     // writes the rows: the trainee's row at its first run, with the digest so far.
     void finish_run() {
@@ -1126,13 +1263,26 @@ struct SnapshotImport::Impl {
             if (direct) {
                 put_first_trainee(rows.front(), first, run_digest, &st);
             } else if (stage_early && !st.stored_is(run_digest)) {
-                st.staged_row = stage_trainee_row(rows.front(), &st, run_digest);
-                write = true;
+                if (only_columns_differ(st)) {
+                    st.staged_row = stage_columns_only(rows.front(), run_digest);
+                    st.columns_changed = true;
+                    st.certificates_same = true;
+                } else {
+                    st.staged_row = stage_trainee_row(rows.front(), &st, run_digest);
+                    write = true;
+                }
                 if (++staged_early > mirror_trainees / 4 + kMaxSplitTrainees) stage_early = false;
             }
         } else {
             if (!st.split && ++split_trainees > kMaxSplitTrainees) stage_early = false;
             st.split = true;
+            if (st.certificates_same) {
+                // Its first run alone held the mirror's certificates: with more rows they differ.
+                // It is staged whole, as a trainee staged early is, its first run's certificates
+                // copied from the mirror (where its digest says they are).
+                st.staged_row = stage_whole(first.trainee_no, st.staged_row);
+                st.certificates_same = false;
+            }
             write = write || st.staged_row != 0;
         }
         st.file.add(run_digest);
@@ -1209,7 +1359,9 @@ struct SnapshotImport::Impl {
                 db.exec(
                     "DELETE FROM temp.stage_trainees WHERE trainee_no IN (SELECT trainee_no FROM "
                     "temp.unstaged); DELETE FROM temp.stage_certificates WHERE trainee_no IN "
-                    "(SELECT trainee_no FROM temp.unstaged);");
+                    "(SELECT trainee_no FROM temp.unstaged); DELETE FROM "
+                    "temp.stage_columns_of_trainees WHERE trainee_no IN (SELECT trainee_no FROM "
+                    "temp.unstaged);");
         }
         first_pass_ended = true;
         pass = 2;
@@ -1221,6 +1373,7 @@ namespace {
 // Every staging table an import may leave in temp.
 constexpr std::string_view kDropStagingTables =
     "DROP TABLE IF EXISTS temp.stage_trainees; DROP TABLE IF EXISTS temp.stage_certificates; "
+    "DROP TABLE IF EXISTS temp.stage_columns_of_trainees; "
     "DROP TABLE IF EXISTS temp.removed_trainees; DROP TABLE IF EXISTS temp.certificate_changes; "
     "DROP TABLE IF EXISTS temp.vanished; DROP TABLE IF EXISTS temp.unstaged; ";
 
@@ -1229,6 +1382,7 @@ constexpr std::string_view kDropStagingTables =
 struct MirrorDigests {
     bool empty = true;
     TraineeMap<SnapshotImport::Impl::TraineeState> states;
+    MirrorColumns columns;  // of the trainees with a digest to trust
 
     static MirrorDigests read(Database& db, bool compare_every_row) {
         MirrorDigests d;
@@ -1239,6 +1393,7 @@ struct MirrorDigests {
             trainees == 0 && count(db, "SELECT EXISTS (SELECT 1 FROM main.certificates)") == 0;
         if (d.empty) return d;
         d.states.reserve(static_cast<size_t>(trainees));
+        if (!compare_every_row) d.columns.reserve(static_cast<size_t>(trainees));
         auto st = db.prepare(
             "SELECT trainee_no, digest, name, affiliation, request_accepted_on, user_since FROM "
             "main.trainees");
@@ -1252,8 +1407,12 @@ struct MirrorDigests {
                     k.has_stored = true;
                 }
             }
-            k.columns = trainee_columns_digest(st.column_view(2), st.column_view(3),
-                                               st.column_opt_text(4), st.column_opt_text(5), &buf);
+            const auto accepted = st.column_opt_text(4), since = st.column_opt_text(5);
+            k.columns =
+                trainee_columns_digest(st.column_view(2), st.column_view(3), accepted, since, &buf);
+            if (k.has_stored)
+                k.mirror_columns =
+                    d.columns.add(st.column_view(2), st.column_view(3), accepted, since);
             d.states[st.column_view(0)] = k;
         }
         return d;
@@ -1264,6 +1423,7 @@ struct MirrorDigests {
         if (!empty) {
             impl->mirror_trainees = static_cast<std::int64_t>(states.size());
             impl->states = std::move(states);
+            impl->mirror_columns = std::move(columns);
         }
         return impl;
     }
@@ -1346,6 +1506,9 @@ std::unique_ptr<SnapshotImport> MirrorStore::begin_import(std::string* err, bool
             db_->exec(kDropStagingTables);
             db_->exec(R"sql(
 CREATE TEMP TABLE stage_trainees (
+    trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
+    request_accepted_on TEXT, user_since TEXT, digest BLOB);
+CREATE TEMP TABLE stage_columns_of_trainees (
     trainee_no TEXT NOT NULL, name TEXT NOT NULL, affiliation TEXT NOT NULL,
     request_accepted_on TEXT, user_since TEXT, digest BLOB);
 CREATE TEMP TABLE stage_certificates (
@@ -1626,6 +1789,14 @@ bool SnapshotImport::diff(SnapshotDiff* out, std::string* err) {
     }
 }
 
+SnapshotImport::Staged SnapshotImport::staged() {
+    Impl& m = *impl_;
+    if (!m.open || !m.diffed) return {};
+    return {.trainees = count(m.db, "SELECT count(*) FROM temp.stage_trainees"),
+            .columns_only = count(m.db, "SELECT count(*) FROM temp.stage_columns_of_trainees"),
+            .certificates = count(m.db, "SELECT count(*) FROM temp.stage_certificates")};
+}
+
 namespace {
 
 // Runs `write`, a one-row statement, for each row of the query `rows`, its parameters bound to the
@@ -1678,6 +1849,13 @@ bool SnapshotImport::commit(const FeedState& state, std::string* err) {
                        "CONFLICT (trainee_no) DO UPDATE SET name = excluded.name, affiliation = "
                        "excluded.affiliation, request_accepted_on = excluded.request_accepted_on, "
                        "user_since = excluded.user_since, digest = excluded.digest");
+            // The trainees whose columns alone changed: their certificates are the mirror's.
+            write_each(db,
+                       "SELECT trainee_no, name, affiliation, request_accepted_on, user_since, "
+                       "digest FROM temp.stage_columns_of_trainees ORDER BY trainee_no",
+                       "UPDATE main.trainees SET name = ?2, affiliation = ?3, "
+                       "request_accepted_on = ?4, user_since = ?5, digest = ?6 WHERE trainee_no = "
+                       "?1");
             write_each(db,
                        "SELECT certificate_no, trainee_no, course, course_code, provider, "
                        "completed_on, status, file_order FROM temp.certificate_changes ORDER BY "

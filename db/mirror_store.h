@@ -63,6 +63,14 @@ public:
     bool commit(const FeedState& state, std::string* err);
     // Drops the staged snapshot; the mirror is unchanged. Also done by the destructor.
     void rollback();
+    // What the import staged, between diff() and commit() (zeros otherwise): the trainees staged
+    // with their certificates, those staged for their own columns alone (their certificates are
+    // the mirror's), and the certificates. For tests and measurements.
+    struct Staged {
+        std::int64_t trainees = 0, columns_only = 0, certificates = 0;
+        bool operator==(const Staged&) const = default;
+    };
+    Staged staged();
 
     struct Impl;  // defined in mirror_store.cpp
 

@@ -290,6 +290,115 @@ TEST_F(MirrorStoreTest, AGroupedSnapshotIsStagedInOneReadAScatteredOneInTwo) {
     EXPECT_EQ(contents[false], contents[true]);
 }
 
+// Issue 12: a night's renames. A trainee whose own columns alone changed has its rows hashed
+// with the mirror's columns in their place; when they add up to its stored digest, its
+// certificates are the mirror's: only its trainee row is staged and written, with the digest of
+// the new rows. A trainee whose certificates changed too, or whose mirror row was edited outside
+// a sync (the stored digest does not match its columns), is staged whole; so is one whose rows
+// resume later in the file (its first run alone matched), its first run's certificates then
+// copied from the mirror. The mirror ends the same as a first sync
+// of the same rows.
+TEST_F(MirrorStoreTest, ATraineeWhoseColumnsAloneChangedIsWrittenWithoutItsCertificates) {
+    auto row = [](const std::string& no, int k, std::int64_t order, bool first,
+                  const std::string& name) {
+        return make_row(no, fmt::format("C-{}-{}", no, k),
+                        k % 2 ? Course::SystemOperation : Course::Overview,
+                        "2024-02-0" + std::to_string(1 + k), order, first, name);
+    };
+    const std::vector<FeedRow> before = {
+        row("T-1", 0, 0, true, "Aoki"),   row("T-1", 1, 1, false, "Aoki"),
+        row("T-2", 0, 0, true, "Baba"),   row("T-3", 0, 0, true, "Chiba"),
+        row("T-3", 1, 1, false, "Chiba"), row("T-4", 0, 0, true, "Doi"),
+        row("T-5", 0, 0, true, "Endo"),   row("T-6", 0, 0, true, "Fujii")};
+    auto night = before;
+    for (auto& r : night) {
+        if (r.trainee_no == "T-1") r.name = "Aoki-Sato";  // renamed
+        if (r.trainee_no == "T-2") {                      // renamed, and its certificate lost
+            r.name = "Baba-Ito";
+            r.cert.status = CertificateStatus::Lost;
+        }
+        if (r.trainee_no == "T-3") r.user_since = parse_date("2026-11-30");  // now a user
+        if (r.trainee_no == "T-4") r.name = "Doi-Mori";      // renamed; a new row at the end
+        if (r.trainee_no == "T-5") r.affiliation = "Moved";  // renamed; edited in the mirror
+        if (r.trainee_no == "T-6") r.name = "Fujii-Ueda";    // renamed; certificate edited
+    }
+    night.push_back(row("T-4", 1, 1, false, "Doi-Mori"));
+
+    MirrorStore m(path_, true);
+    apply(m, before, 1);
+    {  // outside a sync: T-5's name, T-6's certificate
+        Database db(path_, Database::Mode::ReadWrite);
+        db.exec("UPDATE trainees SET name = 'Endo-X' WHERE trainee_no = 'T-5'");
+        db.exec("UPDATE certificates SET status = 'revoked' WHERE trainee_no = 'T-6'");
+    }
+    std::string err;
+    auto imp = m.begin_import(&err);
+    ASSERT_TRUE(imp) << err;
+    for (const auto& r : night) ASSERT_TRUE(imp->add(r, &err)) << err;
+    bool again = false;
+    ASSERT_TRUE(imp->end_first_pass(&again, &err)) << err;
+    EXPECT_FALSE(again) << "T-4, whose rows resume after other trainees', is staged whole at "
+                           "once, its first run's certificates from the mirror: no second read";
+    if (again) {
+        for (const auto& r : night) ASSERT_TRUE(imp->add(r, &err)) << err;
+    }
+    SnapshotDiff d;
+    ASSERT_TRUE(imp->diff(&d, &err)) << err;
+    // Columns alone: T-1, T-3, T-6 (its stored digest vouches for its certificates, as an
+    // unchanged trainee's does). Whole: T-2 (1 row), T-4 (2 rows), T-5 (1 row).
+    EXPECT_EQ(imp->staged(),
+              (SnapshotImport::Staged{.trainees = 3, .columns_only = 3, .certificates = 4}));
+    EXPECT_EQ(d, (SnapshotDiff{.trainees_added = 0,
+                               .trainees_changed = 6,
+                               .trainees_removed = 0,
+                               .certificates_added = 1,
+                               .certificates_changed = 1,
+                               .certificates_removed = 0,
+                               .trainees_before = 6,
+                               .certificates_before = 8,
+                               .trainees_after = 6,
+                               .certificates_after = 9}));
+    ASSERT_TRUE(imp->commit(state(2), &err)) << err;
+    EXPECT_EQ(imp->staged(), SnapshotImport::Staged{}) << "closed";
+
+    std::optional<Trainee> t;
+    ASSERT_TRUE(m.find_trainee("T-1", &t, &err)) << err;
+    EXPECT_EQ(t->name, "Aoki-Sato");
+    ASSERT_EQ(t->certificates.size(), 2u);
+    EXPECT_EQ(t->certificates[1].certificate_no, "C-T-1-1");
+    ASSERT_TRUE(m.find_trainee("T-2", &t, &err)) << err;
+    EXPECT_EQ(t->certificates[0].status, CertificateStatus::Lost);
+    ASSERT_TRUE(m.find_trainee("T-3", &t, &err)) << err;
+    EXPECT_EQ(t->user_since, parse_date("2026-11-30"));
+    ASSERT_TRUE(m.find_trainee("T-4", &t, &err)) << err;
+    EXPECT_EQ(t->certificates.size(), 2u);
+    ASSERT_TRUE(m.find_trainee("T-5", &t, &err)) << err;
+    EXPECT_EQ(t->name, "Endo");
+    EXPECT_EQ(t->affiliation, "Moved");
+    // T-6's certificate edited outside a sync stays refused, as an unchanged trainee's would
+    // (kioskctl sync --full-compare restores it).
+    EXPECT_FALSE(m.find_trainee("T-6", &t, &err));
+
+    // The same rows into an empty mirror: the same trainees and digests, T-6 apart.
+    const std::string fresh = (dir_ / "fresh.db").string();
+    {
+        MirrorStore f(fresh, true);
+        apply(f, night, 2);
+    }
+    auto contents = [](const std::string& path) {
+        Database db(path, Database::Mode::ReadOnly);
+        auto all = db.prepare(
+            "SELECT group_concat(x, ',') FROM (SELECT t.trainee_no || t.name || t.affiliation || "
+            "ifnull(t.user_since, '-') || hex(t.digest) || group_concat(c.certificate_no || "
+            "c.status || c.file_order, ';') AS x FROM trainees t JOIN certificates c USING "
+            "(trainee_no) WHERE t.trainee_no <> 'T-6' GROUP BY t.trainee_no ORDER BY "
+            "t.trainee_no)");
+        EXPECT_TRUE(all.step());
+        return all.column_text(0);
+    };
+    EXPECT_EQ(contents(path_), contents(fresh));
+}
+
 TEST_F(MirrorStoreTest, RolledBackImportLeavesTheFileByteForByteUnchanged) {
     {
         MirrorStore m(path_, true);
