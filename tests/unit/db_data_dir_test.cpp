@@ -325,6 +325,8 @@ void write_legacy_pair(const std::string& dir, const SiteSecret& pepper) {
         ASSERT_TRUE(audit.append(AuditEvent{.at = Instant{std::chrono::seconds{1000 * i}},
                                             .kind = "decision",
                                             .actor = "test",
+                                            .trainee_no = "",
+                                            .card_prefix = "",
                                             .outcome = "grant"},
                                  &r, &err))
             << err;
@@ -334,7 +336,9 @@ void write_legacy_pair(const std::string& dir, const SiteSecret& pepper) {
     const Instant t0 = *parse_instant("2026-11-24T10:00:00+09:00");
     ASSERT_TRUE(local.enroll(std::string(64, 'a'), "T-1", t0, &err)) << err;
     ASSERT_TRUE(local.add_staff("S-1", "Sato", std::string(64, 's'), "2468", &err)) << err;
-    SessionRecord s{.trainee_no = "T-1", .ends_at = t0 + std::chrono::hours(2)};
+    SessionRecord s;
+    s.trainee_no = "T-1";
+    s.ends_at = t0 + std::chrono::hours(2);
     ASSERT_TRUE(local.start_session(s, t0, &err)) << err;
 }
 

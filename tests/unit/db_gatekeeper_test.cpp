@@ -249,10 +249,11 @@ TEST_F(GatekeeperTest, ConcurrentStartsNeverOverbookSeatsOrBreakTR5) {
         for (auto& r : results) {
             EXPECT_FALSE(r.decision.has_reason(Code::KioskFault)) << r.fault;
             if (r.decision.granted && r.session) ++started;  // (a loser sees the running one)
-            if (!r.decision.granted)
+            if (!r.decision.granted) {
                 EXPECT_TRUE(r.decision.has_reason(Code::NoSeat) ||
                             r.decision.has_reason(Code::AlreadyInSession))
                     << decision_json(r.decision);
+            }
             std::optional<AuditRow> row;
             std::string err;
             ASSERT_TRUE(data->audit().row_at(r.audit.seq, &row, &err)) << err;
