@@ -68,7 +68,8 @@ lines += ["press ok", "press language"]
 shot("idle-en", "idle (English)")
 lines += [f"tap {first}"]
 shot("granted-en", "granted (English)")
-lines += ["press cancel", f"tap {refused[0]['card_uid']}"]
+# The next trainee starts in the site's language again: English is chosen once more.
+lines += ["press cancel", "press language", f"tap {refused[0]['card_uid']}"]
 shot("refused-en", f"refused (English): {refused[0]['label']}")
 lines += ["quit"]
 
