@@ -3,13 +3,12 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 
 #include "db/data_dir.h"
 #include "db/source_sync.h"
+#include "kiosk/background_thread.h"
 
 namespace kiosk::app {
 
@@ -66,8 +65,9 @@ bool SourceRecordsSync::start(const StaffSignIn& who, Instant now, std::string* 
 }
 
 void SourceRecordsSync::run(StaffSignIn who, Instant now) {
-    // The frames and the decisions come first on the kiosk's few cores.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    // The frames and the decisions come first on the kiosk's few cores: the idle scheduling
+    // policy, as the systemd unit runs kioskctl's sync (the parser's worker inherits it).
+    run_as_background_thread();
     using Clock = std::chrono::steady_clock;
     auto last_told = Clock::now() - std::chrono::seconds(1);
     db::SourceSyncOptions o;
