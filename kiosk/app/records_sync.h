@@ -2,10 +2,10 @@
 // (db/source_sync.h: the configured source, the pinned key, all or nothing, audited), started by a
 // staff member and run on a thread of its own under the idle scheduling policy (SCHED_IDLE,
 // kiosk/background_thread.h) with its own connections to the data directory, so frames and
-// decisions go on meanwhile. Its progress (phase, rows read) and its end
-// (sequence applied, or the clear reason) go to `on_update` as they happen. A sync running in
-// another process (kioskctl's nightly one) is met by the mirror's write lock and the import's
-// checks: this one then fails with their message.
+// decisions go on meanwhile. Its progress (phase, rows read) and its end (sequence applied, or
+// the clear reason) go to `on_update` as they happen. A sync running in another process
+// (kioskctl's nightly one) is met by the mirror's write lock and the import's checks: this one
+// then fails with their message.
 #pragma once
 
 #include <functional>

@@ -79,8 +79,8 @@ def sync_with_taps(kc, tap_loop, data, csv, tap_args, sched="idle"):
     start = time.monotonic_ns()
     # As config/systemd/onsite-kiosk-sync.service runs it: CPUSchedulingPolicy=idle,
     # IOSchedulingClass=best-effort, IOSchedulingPriority=7.
-    p = subprocess.run(SYNC_SCHED[sched] + ["ionice", "-c", "2", "-n", "7",
-                                            kc, "--data-dir", data, "sync", csv, "--at", sh.SYNC_AT],
+    p = subprocess.run(SYNC_SCHED[sched] + ["ionice", "-c", "2", "-n", "7", kc, "--data-dir",
+                                            data, "sync", csv, "--at", sh.SYNC_AT],
                        capture_output=True, text=True)
     end = time.monotonic_ns()
     taps.send_signal(signal.SIGTERM)
@@ -327,8 +327,8 @@ def run(a, kc, tap_loop, work):
         kc, tap_loop, demo_data, changed2,
         ["--mirror-reads", "--trainee", "T-000010", "--trainee", "T-000007", "--trainee",
          "T-000025"], a.sync_sched)
-    print(f"\n{'demo feed, changed (with taps)':40s} {t_changed:6.2f}s   changes {stats}; the sync's scheduling: "
-          f"{a.sync_sched}")
+    print(f"\n{'demo feed, changed (with taps)':40s} {t_changed:6.2f}s   changes {stats}; "
+          f"the sync's scheduling: {a.sync_sched}")
     print(f"decisions during that sync (Gatekeeper + durable audit row): {len(lat)}, {faults} "
           f"faults; p50 {pct(lat, .5):.0f} us, p99 {pct(lat, .99):.0f} us, max {pct(lat, 1):.0f} us"
           f"  {verdict(pct(lat, .99) < 1000 and faults == 0)} (p99 < 1 ms); before the sync: "
